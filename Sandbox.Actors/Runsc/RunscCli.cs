@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Sandbox.Actors.Runsc;
+
+/// <summary>Result of a short runsc command.</summary>
+public sealed record RunscResult(int ExitCode, string Stdout, string Stderr)
+{
+    public bool Ok => ExitCode == 0;
+    /// <summary>The most useful line for a human: runsc writes its reason to stderr.</summary>
+    public string Reason => (string.IsNullOrWhiteSpace(Stderr) ? Stdout : Stderr).Trim();
+}
+
+/// <summary>
+/// Builds runsc command lines (PROTOCOL.md §12.3) and runs the short-lived ones. The global flags go
+/// on every command: runsc derives its sandbox configuration from the flags of each invocation, so
+/// for example `start` without `--network=none` would try to configure a network.
+/// </summary>
+public sealed class RunscCli(RunscOptions options)
+{
+    public RunscOptions Options { get; } = options;
+
+    public ProcessStartInfo StartInfo(string sandboxId, params string[] subcommand)
+    {
+        var o = Options;
+        var psi = new ProcessStartInfo
+        {
+            FileName = o.UseSudo ? "sudo" : o.RunscBinary,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var a = psi.ArgumentList;
+        if (o.UseSudo) a.Add(o.RunscBinary);
+        if (o.Debug)
+        {
+            a.Add($"--debug-log={Path.Combine(o.DebugLogDir, sandboxId)}/");
+            a.Add("--debug");
+            if (o.LogPackets) a.Add("--log-packets");
+        }
+        if (o.Strace) a.Add("--strace");
+        a.Add($"--root={o.RootDirFor(sandboxId)}");
+        if (o.Rootless) a.Add("--rootless");
+        if (o.IgnoreCgroups) a.Add("--ignore-cgroups");
+        if (!string.IsNullOrEmpty(o.Platform)) a.Add($"--platform={o.Platform}");
+        // No host network, ever (the reference's default gave sandboxes the server's network reach).
+        a.Add("--network=none");
+        // Writes go through to the per-sandbox kernel overlay on the host, so the writable layer is a
+        // plain directory we can snapshot and checkpoint (runsc 20240729 has no `tar` subcommand).
+        a.Add("--overlay2=none");
+        foreach (var s in subcommand) a.Add(s);
+        return psi;
+    }
+
+    public async Task<RunscResult> RunAsync(string sandboxId, TimeSpan timeout, CancellationToken ct, params string[] subcommand)
+    {
+        if (Options.Debug) Directory.CreateDirectory(Path.Combine(Options.DebugLogDir, sandboxId));
+        using var p = new Process { StartInfo = StartInfo(sandboxId, subcommand) };
+        try { p.Start(); }
+        catch (Exception e) { return new RunscResult(-1, "", $"cannot start runsc: {e.Message}"); }
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            try { p.Kill(entireProcessTree: true); } catch { /* already gone */ }
+            return new RunscResult(-1, "", $"runsc {string.Join(' ', subcommand)} timed out after {timeout.TotalSeconds:0.#} s");
+        }
+        return new RunscResult(p.ExitCode, await stdout, await stderr);
+    }
+
+    public static string Describe(ProcessStartInfo psi)
+    {
+        var sb = new StringBuilder(psi.FileName);
+        foreach (var a in psi.ArgumentList) sb.Append(' ').Append(a.Length > 80 ? a[..40] + "…" : a);
+        return sb.ToString();
+    }
+}

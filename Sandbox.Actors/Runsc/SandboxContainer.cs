@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Channels;
+using Akka;
+using Akka.IO;
+using Akka.Streams.Dsl;
+using Akka.Util;
+using Sandbox.Actors.Runner;
+
+namespace Sandbox.Actors.Runsc;
+
+/// <summary>runsc refused or failed; the message is runsc's own reason.</summary>
+public sealed class RunscException(string message) : Exception(message);
+
+/// <summary>
+/// One running gVisor container whose first process is the resident runner. The host holds the
+/// runner's stdin and stdout (the only host descriptors inside the sandbox) and speaks frames over
+/// them; everything else, including each execution's pipes, lives inside the sandbox.
+/// </summary>
+public sealed class SandboxContainer
+{
+    private readonly RunscCli _cli;
+    private readonly Process _run;
+    private readonly Stream _fromRunner;
+    private readonly Channel<byte[]> _toRunner = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly StringBuilder _stderrTail = new();
+    private int _destroyed;
+
+    public string SandboxId { get; }
+    public OciBundle Bundle { get; }
+    /// <summary>Completes with the exit code of the `runsc run` process, i.e. when the sandbox is gone.</summary>
+    public Task<int> Exited { get; }
+
+    private SandboxContainer(RunscCli cli, OciBundle bundle, Process run)
+    {
+        _cli = cli;
+        Bundle = bundle;
+        SandboxId = bundle.SandboxId;
+        _run = run;
+        _fromRunner = run.StandardOutput.BaseStream;
+        Exited = WaitForExit();
+        _ = PumpToRunner(run.StandardInput.BaseStream);
+        _ = CollectStderr(run.StandardError);
+    }
+
+    /// <summary>Prepares the bundle, runs the container and waits until the runner says it is ready.</summary>
+    public static async Task<SandboxContainer> StartAsync(RunscCli cli, string sandboxId, TimeSpan timeout, CancellationToken ct)
+    {
+        var bundle = new OciBundle(cli.Options, sandboxId);
+        try
+        {
+            bundle.Prepare();
+        }
+        catch (Exception e)
+        {
+            bundle.Destroy();
+            throw new RunscException(e.Message);
+        }
+        var psi = cli.StartInfo(sandboxId, "run", "--bundle", bundle.Dir, sandboxId);
+        var run = new Process { StartInfo = psi };
+        try { run.Start(); }
+        catch (Exception e)
+        {
+            bundle.Destroy();
+            throw new RunscException($"cannot start runsc: {e.Message}");
+        }
+        var container = new SandboxContainer(cli, bundle, run);
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(timeout);
+            var header = new byte[RunnerFrame.HeaderSize];
+            await container._fromRunner.ReadExactlyAsync(header, cts.Token);
+            var length = BitConverter.ToInt32(header, 5);
+            if ((RunnerFrameType)header[0] != RunnerFrameType.Ready || length is < 0 or > 4096)
+                throw new RunscException("the sandbox runner sent an unexpected first frame");
+            await container._fromRunner.ReadExactlyAsync(new byte[length], cts.Token);
+            return container;
+        }
+        catch (Exception e)
+        {
+            await container.DestroyAsync();
+            var reason = container.StderrTail;
+            throw new RunscException(e switch
+            {
+                RunscException r => r.Message,
+                OperationCanceledException => $"sandbox did not become ready within {timeout.TotalSeconds:0.#} s. {reason}".Trim(),
+                _ => string.IsNullOrEmpty(reason) ? e.Message : reason,
+            });
+        }
+    }
+
+    /// <summary>What runsc wrote to stderr (its reasons for failing), at most the last few KiB.</summary>
+    public string StderrTail
+    {
+        get { lock (_stderrTail) return _stderrTail.ToString().Trim(); }
+    }
+
+    /// <summary>
+    /// The runner's frames, read with async I/O (no thread blocked per sandbox) and cut at frame
+    /// boundaries. Materialise once. Demand flows back to the pipe: an unread stream stops the runner
+    /// from reading program output, which then blocks in write().
+    /// </summary>
+    public Source<RunnerFrame, NotUsed> Frames() =>
+        Source.UnfoldResourceAsync<ByteString, Stream>(
+                () => Task.FromResult(_fromRunner),
+                async s =>
+                {
+                    var buf = new byte[64 * 1024];
+                    int n;
+                    try { n = await s.ReadAsync(buf); }
+                    catch (Exception) { n = 0; }   // the sandbox is gone: end of stream
+                    return n == 0 ? Option<ByteString>.None : new Option<ByteString>(ByteString.FromBytes(buf, 0, n));
+                },
+                _ => Task.FromResult(Done.Instance))
+            .Via(Framing.LengthField(4, RunnerFrame.MaxFrameSize, 5, ByteOrder.LittleEndian))
+            .Select(RunnerFrame.Parse);
+
+    public void Send(RunnerFrameType type, uint execId, ReadOnlySpan<byte> payload = default) =>
+        _toRunner.Writer.TryWrite(RunnerFrame.Encode(type, execId, payload));
+
+    /// <summary>Kills the sandbox and removes its runsc state, overlay mount and bundle. Idempotent.</summary>
+    public async Task DestroyAsync()
+    {
+        if (Interlocked.Exchange(ref _destroyed, 1) == 1)
+        {
+            await Exited;
+            return;
+        }
+        _toRunner.Writer.TryComplete();
+        await _cli.RunAsync(SandboxId, TimeSpan.FromSeconds(10), CancellationToken.None, "delete", "--force", SandboxId);
+        if (!await WaitAsync(Exited, TimeSpan.FromSeconds(5)))
+        {
+            try { _run.Kill(entireProcessTree: true); } catch { /* gone */ }
+            await WaitAsync(Exited, TimeSpan.FromSeconds(5));
+        }
+        Bundle.Destroy();
+        OciBundle.TryDelete(_cli.Options.RootDirFor(SandboxId));
+    }
+
+    /// <summary>Removes whatever a previous incarnation of this sandbox left on this node (container,
+    /// overlay mount, bundle, runsc state), e.g. after a crash. Safe when nothing is there.</summary>
+    public static async Task DestroyLeftoversAsync(RunscCli cli, string sandboxId)
+    {
+        if (Directory.Exists(cli.Options.RootDirFor(sandboxId)))
+            await cli.RunAsync(sandboxId, TimeSpan.FromSeconds(10), CancellationToken.None, "delete", "--force", sandboxId);
+        new OciBundle(cli.Options, sandboxId).Destroy();
+        OciBundle.TryDelete(cli.Options.RootDirFor(sandboxId));
+    }
+
+    private static async Task<bool> WaitAsync(Task t, TimeSpan timeout) =>
+        await Task.WhenAny(t, Task.Delay(timeout)) == t;
+
+    private async Task<int> WaitForExit()
+    {
+        await _run.WaitForExitAsync();
+        return _run.ExitCode;
+    }
+
+    private async Task PumpToRunner(Stream stdin)
+    {
+        try
+        {
+            var reader = _toRunner.Reader;
+            while (await reader.WaitToReadAsync())
+            {
+                while (reader.TryRead(out var frame)) await stdin.WriteAsync(frame);
+                await stdin.FlushAsync();
+            }
+        }
+        catch (Exception) { /* the runner is gone; the actor learns that from Exited */ }
+        finally
+        {
+            try { stdin.Close(); } catch { /* already closed */ }
+        }
+    }
+
+    private async Task CollectStderr(StreamReader stderr)
+    {
+        var buf = new char[4096];
+        try
+        {
+            int n;
+            while ((n = await stderr.ReadAsync(buf)) > 0)
+            {
+                lock (_stderrTail)
+                {
+                    _stderrTail.Append(buf, 0, n);
+                    if (_stderrTail.Length > 8192) _stderrTail.Remove(0, _stderrTail.Length - 8192);
+                }
+            }
+        }
+        catch (Exception) { }
+    }
+}

@@ -1,0 +1,568 @@
+using System.Text;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Sandbox.Actors.Runner;
+using Sandbox.Actors.Runsc;
+using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+
+namespace Sandbox.Actors.Sandboxes;
+
+/// <summary>
+/// One sandbox: a persistent actor (behind cluster sharding) that owns its gVisor container, its
+/// idle timer and the stream of its current execution. Decisions follow decide → persist → apply →
+/// reply; slow work (runsc) runs as tasks piped back to the actor while it stashes commands.
+/// Every client-visible event goes to the attached session from here, so their order is the order
+/// of this mailbox.
+/// </summary>
+public sealed class SandboxActor : ReceivePersistentActor, IWithTimers, IWithStash
+{
+    public static Props PropsFor(string sandboxId, SandboxHostContext host) =>
+        Props.Create(() => new SandboxActor(sandboxId, host));
+
+    private readonly string _sandboxId;
+    private readonly SandboxHostContext _host;
+    private readonly ILoggingAdapter _log;
+    private SandboxState _state;
+
+    private SandboxContainer? _container;
+    private IActorRef? _session;
+    /// <summary>After an attach, live execution events wait in the log until the client says
+    /// <c>reconnect</c> (then they are replayed after a fresh RUNNING) or starts something new.</summary>
+    private bool _awaitingReconnect;
+    private ExecutionStream? _exec;
+    private bool _lastExecKilled;
+    private uint _nextExecId;
+    private long _seq;
+    private IActorRef? _withheldStreamAck;
+    private DateTime _lastActivity = DateTime.UtcNow;
+    private bool _tearingDown;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
+    public override string PersistenceId { get; }
+
+    public SandboxActor(string sandboxId, SandboxHostContext host)
+    {
+        _sandboxId = sandboxId;
+        _host = host;
+        _log = Context.GetLogger();
+        _state = SandboxState.Empty(sandboxId);
+        PersistenceId = "sandbox-" + sandboxId;
+
+        Recover<ISandboxEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+        Command<object>(_ => Stash.Stash());
+    }
+
+    private void OnRecovered()
+    {
+        switch (_state.Lifecycle)
+        {
+            case SandboxLifecycle.New:
+                Become(Fresh);
+                break;
+            case SandboxLifecycle.Created or SandboxLifecycle.Running:
+                // The journal says a container ran, but this incarnation has none: its node died or the
+                // actor restarted. Make sure no copy is left on this node, then record the loss.
+                _log.Warning("Sandbox {0} was running on {1} and its container is gone", _sandboxId, _state.Node ?? "?");
+                SandboxContainer.DestroyLeftoversAsync(_host.Runsc, _sandboxId).ContinueWith(_ => new LeftoversRemoved()).PipeTo(Self);
+                Become(() =>
+                {
+                    Command<LeftoversRemoved>(_ => Persist(new SandboxDeleted("lost", DateTimeOffset.UtcNow), e =>
+                    {
+                        _state = _state.Apply(e);
+                        DeleteMessages(LastSequenceNr);
+                        Become(Gone);
+                        Stash.UnstashAll();
+                    }));
+                    Command<object>(_ => Stash.Stash());
+                });
+                return;
+            default:
+                Become(Gone);
+                break;
+        }
+        Stash.UnstashAll();
+    }
+
+    // ---- behaviour: no sandbox yet -------------------------------------------------------------
+
+    private void Fresh()
+    {
+        Command<CreateSandbox>(c =>
+        {
+            Persist(new SandboxCreated(c.SandboxId, c.TokenSha256, c.Settings, DateTimeOffset.UtcNow), e =>
+            {
+                _state = _state.Apply(e);
+                _log.Info("Creating sandbox {0}", _sandboxId);
+                SandboxContainer.StartAsync(_host.Runsc, _sandboxId, _host.Options.StartTimeout, CancellationToken.None)
+                    .PipeTo(Self, success: ct => new ContainerStarted(ct), failure: ex => new ContainerFailed(ex.GetBaseException().Message));
+                Become(() => Starting(c.Session));
+            });
+        });
+        CommonWhenAbsent();
+    }
+
+    private void Starting(IActorRef session)
+    {
+        Command<ContainerStarted>(m =>
+        {
+            _container = m.Container;
+            Persist(new SandboxStarted(_host.NodeName, DateTimeOffset.UtcNow), e =>
+            {
+                _state = _state.Apply(e);
+                _host.Registry.Add(_sandboxId);
+                StartReadingRunner();
+                Become(Running);
+                AttachSession(session, restored: false);
+                Stash.UnstashAll();
+            });
+        });
+        Command<ContainerFailed>(m =>
+        {
+            _log.Warning("Sandbox {0} failed to start: {1}", _sandboxId, m.Reason);
+            session.Tell(new SandboxRejected(SandboxStatus.CreationError, $"Failed to create gVisor container: {m.Reason}", CloseCodes.ApplicationError));
+            Persist(new SandboxDeleted("creation failed", DateTimeOffset.UtcNow), e =>
+            {
+                _state = _state.Apply(e);
+                DeleteMessages(LastSequenceNr);
+                Become(Gone);
+                Stash.UnstashAll();
+                Passivate();
+            });
+        });
+        Command<object>(_ => Stash.Stash());
+    }
+
+    /// <summary>Gone (deleted) or never created: answer as the protocol says for a missing sandbox.</summary>
+    private void Gone()
+    {
+        Command<CreateSandbox>(c => c.Session.Tell(new SandboxRejected(SandboxStatus.CreationError,
+            $"Failed to create gVisor container: sandbox {c.SandboxId} already existed", CloseCodes.ApplicationError)));
+        CommonWhenAbsent();
+    }
+
+    private void CommonWhenAbsent()
+    {
+        Command<AttachSandbox>(a =>
+        {
+            a.Session.Tell(new SandboxRejected(SandboxStatus.NotFound, null, CloseCodes.InternalError));
+            Passivate();
+        });
+        Command<GetSandboxInfo>(_ => Sender.Tell(Info()));
+        Command<AdminCommand>(_ => Sender.Tell(new AdminResult(false, $"sandbox {_sandboxId} not found")));
+        Command<StopSandbox>(_ => Context.Stop(Self));
+        Command<DetachSession>(_ => { });
+        Command<OutputAck>(_ => { });
+        Command<IWithSandboxId>(m => ReplyAsDeleted(Sender, m));
+        Command<object>(_ => { });
+    }
+
+    private void ReplyAsDeleted(IActorRef to, object m)
+    {
+        var state = _state.Lifecycle == SandboxLifecycle.New ? "NOT_FOUND" : "DELETED";
+        switch (m)
+        {
+            case ExecuteCode:
+                to.Tell(new StatusEvent(SandboxStatus.ExecutionError, $"Cannot execute code in a sandbox that is not in the RUNNING state ({state})."));
+                break;
+            case WriteStdin:
+                to.Tell(new StatusEvent(SandboxStatus.ExecutionError, "No process is running in the sandbox."));
+                break;
+            case KillProcess:
+                to.Tell(new StatusEvent(SandboxStatus.ExecutionForceKilled));
+                break;
+            case KillSandbox:
+                // (R) §6.5: answer KILLED even when the sandbox is already gone, so clients need not time out.
+                to.Tell(new StatusEvent(SandboxStatus.Killed));
+                to.Tell(new CloseSession(CloseCodes.Normal));
+                break;
+            case Reconnect:
+                to.Tell(new StatusEvent(SandboxStatus.ExecutionDone));
+                break;
+            case CheckpointSandbox:
+                to.Tell(new StatusEvent(SandboxStatus.Checkpointing));
+                to.Tell(new StatusEvent(SandboxStatus.CheckpointError, $"Failed to checkpoint sandbox {_sandboxId}: Sandbox {_sandboxId} is not running."));
+                to.Tell(new CloseSession(CloseCodes.ApplicationError));
+                break;
+            case SnapshotFilesystem:
+                to.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotCreating));
+                to.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotError, $"Failed to snapshot filesystem for sandbox {_sandboxId}: Sandbox {_sandboxId} is not running."));
+                break;
+        }
+    }
+
+    // ---- behaviour: running ----------------------------------------------------------------------
+
+    private void Running()
+    {
+        Command<AttachSandbox>(OnAttach);
+        Command<DetachSession>(d => { if (Equals(d.Session, _session)) Detach("client left"); });
+        Command<Terminated>(t => { if (Equals(t.ActorRef, _session)) Detach("session terminated"); });
+        Command<ExecuteCode>(OnExecute);
+        Command<WriteStdin>(OnStdin);
+        Command<KillProcess>(_ => OnKillProcess());
+        Command<KillSandbox>(_ => OnKillSandbox());
+        Command<Reconnect>(_ => OnReconnect());
+        Command<OutputAck>(a => OnAck(a.Seq));
+        Command<CheckpointSandbox>(_ => OnCheckpoint());
+        Command<SnapshotFilesystem>(_ => OnSnapshot());
+        Command<AdminCommand>(OnAdmin);
+        Command<GetSandboxInfo>(_ => Sender.Tell(Info()));
+        Command<IdleCheck>(_ => OnIdleCheck());
+        Command<StopSandbox>(_ => Delete("stopped", Array.Empty<ISessionEvent>(), [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true));
+
+        // the runner's frames, with backpressure: each is acknowledged to the stream when handled
+        Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+        Command<RunnerFrame>(OnFrame);
+        Command<StreamDone>(_ => { });
+        Command<StreamFailed>(f => _log.Warning("Runner stream of {0} failed: {1}", _sandboxId, f.Cause.Message));
+        Command<ContainerExited>(OnContainerExited);
+        Command<object>(_ => { });
+    }
+
+    private void OnAttach(AttachSandbox a)
+    {
+        Touch();
+        if (!_state.TokenMatches(a.TokenSha256))
+        {
+            a.Session.Tell(new SandboxRejected(SandboxStatus.PermissionDenialError, "Invalid sandbox token.", CloseCodes.ApplicationError));
+            return;
+        }
+        if (_session is not null && !Equals(_session, a.Session))
+        {
+            if (!_state.Settings.EnableHandoff)
+            {
+                a.Session.Tell(new SandboxRejected(SandboxStatus.InUse, null, CloseCodes.InternalError));
+                return;
+            }
+            HandOffSession();
+        }
+        AttachSession(a.Session, restored: false);
+    }
+
+    /// <summary>
+    /// §9.8 in a cluster: the sandbox never has to move, so a second valid attach takes the session
+    /// over. The first client sees the release sequence it expects (its execution force-killed).
+    /// </summary>
+    private void HandOffSession()
+    {
+        var old = _session!;
+        old.Tell(new StatusEvent(SandboxStatus.LockReleaseRequested));
+        old.Tell(new StatusEvent(SandboxStatus.Checkpointing));
+        if (_exec is { Finished: false } exec)
+        {
+            exec.Killed = true;
+            _lastExecKilled = true;
+            _container?.Send(RunnerFrameType.Kill, exec.ExecId);
+            old.Tell(new StatusEvent(SandboxStatus.ExecutionForceKilled));
+            old.Tell(new StatusEvent(SandboxStatus.ExecutionDone));
+            _exec = null;   // the killed execution's tail belongs to nobody now
+            ReleaseStreamAck();
+        }
+        foreach (var s in new[] { SandboxStatus.Deleting, SandboxStatus.LockReleasing, SandboxStatus.LockReleased, SandboxStatus.Deleted, SandboxStatus.Checkpointed })
+            old.Tell(new StatusEvent(s));
+        old.Tell(SessionReplaced.Instance);
+        Context.Unwatch(old);
+        _session = null;
+    }
+
+    private void AttachSession(IActorRef session, bool restored)
+    {
+        _session = session;
+        Context.Watch(session);
+        _awaitingReconnect = _exec is not null && !_exec.FullyDelivered;
+        session.Tell(new SandboxAttached(_sandboxId, Self, restored));
+        Touch();
+    }
+
+    private void Detach(string why)
+    {
+        if (_session is null) return;
+        _log.Debug("Session detached from {0}: {1}", _sandboxId, why);
+        Context.Unwatch(_session);
+        _session = null;
+        Touch();
+        if (_state.Settings.DeleteOnDetach)
+            Delete("one-shot session ended", Array.Empty<ISessionEvent>(), Array.Empty<ISessionEvent>(), null, stopAfter: true);
+    }
+
+    private void OnExecute(ExecuteCode x)
+    {
+        Touch();
+        _awaitingReconnect = false;
+        if (_exec is { Finished: false })
+        {
+            Sender.Tell(new StatusEvent(SandboxStatus.ExecutionError, "An execution is already in progress."));
+            return;
+        }
+        _exec = new ExecutionStream(++_nextExecId);
+        _lastExecKilled = false;
+        var request = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["lang"] = x.Language, ["code"] = x.Code, ["stdin_eof"] = x.CloseStdin,
+        });
+        _container!.Send(RunnerFrameType.Exec, _exec.ExecId, request);
+        Sender.Tell(new StatusEvent(SandboxStatus.ExecutionRunning));
+        ReleaseStreamAck();
+    }
+
+    private void OnStdin(WriteStdin s)
+    {
+        Touch();
+        if (_exec is null || _lastExecKilled)
+        {
+            Sender.Tell(new StatusEvent(SandboxStatus.ExecutionError, "No process is running in the sandbox."));
+            return;
+        }
+        if (!_exec.Finished) _container!.Send(RunnerFrameType.Stdin, _exec.ExecId, Encoding.UTF8.GetBytes(s.Data));
+    }
+
+    private void OnKillProcess()
+    {
+        Touch();
+        if (_exec is not { Finished: false } exec)
+        {
+            Sender.Tell(new StatusEvent(SandboxStatus.ExecutionForceKilled));
+            if (_exec is not null) _lastExecKilled = true;
+            return;
+        }
+        exec.Killed = true;
+        _lastExecKilled = true;
+        _container!.Send(RunnerFrameType.Kill, exec.ExecId);
+        // FORCE_KILLED goes into the execution's own stream, so it always precedes that stream's DONE.
+        Emit(exec.AddStatus(ref _seq, SandboxStatus.ExecutionForceKilled));
+    }
+
+    private void OnReconnect()
+    {
+        Touch();
+        _awaitingReconnect = false;
+        if (_exec is null || _exec.FullyDelivered)
+        {
+            _session?.Tell(new StatusEvent(SandboxStatus.ExecutionDone));
+            return;
+        }
+        _session?.Tell(new StatusEvent(SandboxStatus.ExecutionRunning));
+        foreach (var e in _exec.Unacked) _session?.Tell(e);
+    }
+
+    private void OnAck(long seq)
+    {
+        if (_exec is null) return;
+        _exec.Ack(seq);
+        if (_exec.UnackedBytes < _host.Options.OutputWindowBytes) ReleaseStreamAck();
+    }
+
+    private void OnKillSandbox()
+    {
+        Touch();
+        var before = new List<ISessionEvent> { new StatusEvent(SandboxStatus.Killing), new StatusEvent(SandboxStatus.Deleting) };
+        Delete("killed by client", before, [new StatusEvent(SandboxStatus.Deleted), new StatusEvent(SandboxStatus.Killed)], CloseCodes.Normal, stopAfter: true);
+    }
+
+    private void OnCheckpoint()
+    {
+        Touch();
+        // Checkpoint storage arrives with the checkpoint feature; until a sandbox is created with it,
+        // the protocol's "not configured" answer applies (§6.6): the sandbox itself keeps running.
+        Sender.Tell(new StatusEvent(SandboxStatus.Checkpointing));
+        Sender.Tell(new StatusEvent(SandboxStatus.CheckpointError,
+            $"Failed to checkpoint sandbox {_sandboxId}: Sandbox {_sandboxId} is not configured for checkpointing."));
+        Sender.Tell(new CloseSession(CloseCodes.ApplicationError));
+    }
+
+    private void OnSnapshot()
+    {
+        Touch();
+        Sender.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotCreating));
+        Sender.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotError,
+            $"Failed to snapshot filesystem for sandbox {_sandboxId}: Filesystem snapshot is not enabled on the server."));
+    }
+
+    private void OnAdmin(AdminCommand c)
+    {
+        var replyTo = Sender;
+        switch (c.Action)
+        {
+            case AdminAction.Suspend or AdminAction.Resume:
+                var verb = c.Action == AdminAction.Suspend ? "pause" : "resume";
+                _host.Runsc.RunAsync(_sandboxId, TimeSpan.FromSeconds(10), CancellationToken.None, verb, _sandboxId)
+                    .PipeTo(replyTo, success: r => new AdminResult(r.Ok, r.Ok ? "" : r.Reason));
+                break;
+            case AdminAction.Delete:
+                replyTo.Tell(new AdminResult(true, ""));
+                Delete("deleted by operator", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true);
+                break;
+        }
+    }
+
+    // ---- the runner's frames ---------------------------------------------------------------------
+
+    private void OnFrame(RunnerFrame f)
+    {
+        var ack = Sender;
+        var exec = _exec is not null && _exec.ExecId == f.ExecId ? _exec : null;
+        switch (f.Type)
+        {
+            case RunnerFrameType.Stdout or RunnerFrameType.Stderr when exec is not null:
+                Touch();
+                if (exec.AddOutput(ref _seq, f.Type == RunnerFrameType.Stderr, f.Payload.ToArray()) is { } chunk) Emit(chunk);
+                if (exec.UnackedBytes >= _host.Options.OutputWindowBytes)
+                {
+                    _withheldStreamAck = ack;   // resume reading when the client catches up
+                    return;
+                }
+                break;
+            case RunnerFrameType.FailedToStart when exec is not null:
+                Emit(exec.AddOutput(ref _seq, true, Encoding.UTF8.GetBytes($"failed to start: {f.Payload.ToString()}\n"))!);
+                foreach (var e in exec.Finish(ref _seq)) Emit(e);
+                break;
+            case RunnerFrameType.Exited when exec is not null:
+                Touch();
+                foreach (var e in exec.Finish(ref _seq)) Emit(e);
+                break;
+        }
+        ack.Tell(StreamAck.Instance);
+    }
+
+    private void Emit(ExecutionEvent e)
+    {
+        if (_session is not null && !_awaitingReconnect) _session.Tell(e);
+    }
+
+    private void ReleaseStreamAck()
+    {
+        _withheldStreamAck?.Tell(StreamAck.Instance);
+        _withheldStreamAck = null;
+    }
+
+    private void StartReadingRunner()
+    {
+        var self = Self;
+        _container!.Frames().RunWith(
+            Sink.ActorRefWithAck<RunnerFrame>(self, StreamInit.Instance, StreamAck.Instance, StreamDone.Instance, ex => new StreamFailed(ex)),
+            Context.Materializer());
+        var container = _container;
+        container.Exited.PipeTo(self, success: code => new ContainerExited(container, code));
+    }
+
+    private void OnContainerExited(ContainerExited m)
+    {
+        if (_tearingDown || !ReferenceEquals(m.Container, _container)) return;
+        var reason = $"The sandbox stopped unexpectedly (runsc exited with {m.ExitCode}). {m.Container.StderrTail}".Trim();
+        _log.Warning("Sandbox {0}: {1}", _sandboxId, reason);
+        var before = new List<ISessionEvent>();
+        if (_exec is { Finished: false }) before.Add(new StatusEvent(SandboxStatus.ExecutionDone));
+        before.Add(new StatusEvent(SandboxStatus.Error, reason));
+        Delete("container died", before, [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.ApplicationError, stopAfter: true);
+    }
+
+    // ---- idle timeout -----------------------------------------------------------------------------
+
+    private void Touch()
+    {
+        _lastActivity = DateTime.UtcNow;
+        if (_state.Settings.IdleTimeoutSeconds is > 0 && !Timers.IsTimerActive("idle"))
+            Timers.StartSingleTimer("idle", IdleCheck.Instance, TimeSpan.FromSeconds(_state.Settings.IdleTimeoutSeconds.Value));
+    }
+
+    private void OnIdleCheck()
+    {
+        if (_state.Settings.IdleTimeoutSeconds is not { } timeout || timeout <= 0) return;
+        var idleFor = DateTime.UtcNow - _lastActivity;
+        var limit = TimeSpan.FromSeconds(timeout);
+        if (idleFor < limit)
+        {
+            Timers.StartSingleTimer("idle", IdleCheck.Instance, limit - idleFor);
+            return;
+        }
+        _log.Info("Sandbox {0} idle for {1:0.#} s: deleting", _sandboxId, idleFor.TotalSeconds);
+        Delete("idle timeout", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true);
+    }
+
+    // ---- teardown ---------------------------------------------------------------------------------
+
+    /// <summary>Tells the session <paramref name="before"/>, removes the container, persists the deletion,
+    /// then tells <paramref name="after"/> and closes the session with <paramref name="closeCode"/>.</summary>
+    private void Delete(string reason, IReadOnlyList<ISessionEvent> before, IReadOnlyList<ISessionEvent> after, int? closeCode, bool stopAfter)
+    {
+        var session = _session;
+        foreach (var e in before) session?.Tell(e);
+        if (_exec is { Finished: false } && session is not null && !before.OfType<StatusEvent>().Any(s => s.Status == SandboxStatus.ExecutionDone))
+            session.Tell(new StatusEvent(SandboxStatus.ExecutionDone));
+        _tearingDown = true;
+        Timers.CancelAll();
+        var container = _container;
+        (container?.DestroyAsync() ?? Task.CompletedTask).ContinueWith(t => new ContainerDestroyed(t.Exception?.GetBaseException().Message)).PipeTo(Self);
+        Become(() =>
+        {
+            Command<ContainerDestroyed>(d =>
+            {
+                _host.Registry.Remove(_sandboxId);
+                _container = null;
+                Persist(new SandboxDeleted(reason, DateTimeOffset.UtcNow), e =>
+                {
+                    _state = _state.Apply(e);
+                    _log.Info("Sandbox {0} deleted ({1})", _sandboxId, reason);
+                    foreach (var ev in after)
+                    {
+                        // a teardown that failed still ends the sandbox; the client learns it was not clean
+                        var shown = d.Error is not null && ev is StatusEvent { Status: SandboxStatus.Killed } ? new StatusEvent(SandboxStatus.KillError) : ev;
+                        session?.Tell(shown);
+                    }
+                    if (closeCode is { } code) session?.Tell(new CloseSession(code));
+                    if (session is not null) Context.Unwatch(session);
+                    _session = null;
+                    DeleteMessages(LastSequenceNr);
+                    Become(Gone);
+                    Stash.UnstashAll();
+                    if (stopAfter) Passivate();
+                });
+            });
+            Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+            Command<RunnerFrame>(_ => Sender.Tell(StreamAck.Instance));
+            Command<OutputAck>(_ => { });
+            Command<ContainerExited>(_ => { });
+            Command<object>(_ => Stash.Stash());
+        });
+    }
+
+    private void Passivate()
+    {
+        // Under sharding the shard stops us (buffering messages meanwhile); elsewhere (tests) we stop ourselves.
+        if (Context.Parent.Path.Name == "user" || Context.Parent.Path.Elements.Count == 0) Context.Stop(Self);
+        else Context.Parent.Tell(new Passivate(StopSandbox.Instance));
+    }
+
+    private SandboxInfo Info() => new(_sandboxId, _state.Lifecycle.ToString().ToLowerInvariant(), _state.Node,
+        _session is not null, _exec is { Finished: false }, _state.CreatedAt);
+
+    protected override void PostStop()
+    {
+        // Last line of defence: a stopped actor never leaves its container behind.
+        if (_container is { } c)
+        {
+            _host.Registry.Remove(_sandboxId);
+            _ = c.DestroyAsync();
+        }
+        base.PostStop();
+    }
+
+    // ---- private messages ---------------------------------------------------------------------------
+    private sealed record ContainerStarted(SandboxContainer Container);
+    private sealed record ContainerFailed(string Reason);
+    private sealed record ContainerExited(SandboxContainer Container, int ExitCode);
+    private sealed record ContainerDestroyed(string? Error);
+    private sealed record LeftoversRemoved;
+    private sealed class IdleCheck { public static readonly IdleCheck Instance = new(); }
+    private sealed class StreamInit { public static readonly StreamInit Instance = new(); }
+    private sealed class StreamAck { public static readonly StreamAck Instance = new(); }
+    private sealed class StreamDone { public static readonly StreamDone Instance = new(); }
+    private sealed record StreamFailed(Exception Cause);
+}

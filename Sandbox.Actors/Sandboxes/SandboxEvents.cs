@@ -1,0 +1,14 @@
+namespace Sandbox.Actors.Sandboxes;
+
+/// <summary>
+/// Persisted facts of a sandbox's life. Never rename or change these: the serializer stores them under
+/// versioned string manifests (<c>SandboxSerializer.Manifests</c>); a new shape gets a new record and a ".v2" manifest.
+/// Output is never persisted.
+/// </summary>
+public interface ISandboxEvent : ISandboxWireMessage;
+
+public sealed record SandboxCreated(string SandboxId, string TokenSha256, SandboxSettings Settings, DateTimeOffset At) : ISandboxEvent;
+
+public sealed record SandboxStarted(string Node, DateTimeOffset At) : ISandboxEvent;
+
+public sealed record SandboxDeleted(string Reason, DateTimeOffset At) : ISandboxEvent;

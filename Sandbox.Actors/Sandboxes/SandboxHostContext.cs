@@ -1,0 +1,15 @@
+using Sandbox.Actors.Runsc;
+
+namespace Sandbox.Actors.Sandboxes;
+
+/// <summary>Tuning of the sandboxes on this node.</summary>
+public sealed record SandboxHostOptions
+{
+    /// <summary>How long a container may take from `runsc run` to the runner's first frame.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Output not yet written to the client, per sandbox, before the program is paused.</summary>
+    public long OutputWindowBytes { get; init; } = 1024 * 1024;
+}
+
+/// <summary>What every sandbox actor on this node shares: the runsc driver, its node name and registry.</summary>
+public sealed record SandboxHostContext(RunscCli Runsc, SandboxHostOptions Options, string NodeName, ContainerRegistry Registry);

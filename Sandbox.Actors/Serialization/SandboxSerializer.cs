@@ -1,0 +1,105 @@
+using System.Runtime.Serialization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using Sandbox.Actors.Sandboxes;
+using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+
+namespace Sandbox.Actors.Serialization;
+
+/// <summary>
+/// JSON with short, stable string manifests for everything that crosses the wire or is stored in the
+/// journal. Stored events keep recovering after a rename as long as their manifest stays; an unknown
+/// manifest throws <see cref="SerializationException"/>, which remoting treats as "drop this message"
+/// during rolling upgrades.
+/// </summary>
+public sealed class SandboxSerializer : SerializerWithStringManifest
+{
+    public const int SerializerId = 4711;
+
+    /// <summary>Manifests are part of the storage format: never change or reuse one.</summary>
+    public static class Manifests
+    {
+        public static readonly IReadOnlyDictionary<Type, string> ByType = new Dictionary<Type, string>
+        {
+            // persisted events (versioned)
+            [typeof(SandboxCreated)] = "ev-created.v1",
+            [typeof(SandboxStarted)] = "ev-started.v1",
+            [typeof(SandboxDeleted)] = "ev-deleted.v1",
+            [typeof(SandboxState)] = "st-sandbox.v1",
+            // commands
+            [typeof(CreateSandbox)] = "create",
+            [typeof(AttachSandbox)] = "attach",
+            [typeof(DetachSession)] = "detach",
+            [typeof(ExecuteCode)] = "exec",
+            [typeof(WriteStdin)] = "stdin",
+            [typeof(KillProcess)] = "kill-process",
+            [typeof(KillSandbox)] = "kill-sandbox",
+            [typeof(Reconnect)] = "reconnect",
+            [typeof(CheckpointSandbox)] = "checkpoint",
+            [typeof(SnapshotFilesystem)] = "snapshot",
+            [typeof(OutputAck)] = "ack",
+            [typeof(AdminCommand)] = "admin",
+            [typeof(AdminResult)] = "admin-result",
+            [typeof(GetSandboxInfo)] = "get-info",
+            [typeof(SandboxInfo)] = "info",
+            [typeof(StopSandbox)] = "stop",
+            // session events
+            [typeof(SandboxAttached)] = "attached",
+            [typeof(SandboxRejected)] = "rejected",
+            [typeof(StatusEvent)] = "status",
+            [typeof(ExecutionEvent)] = "exec-event",
+            [typeof(CloseSession)] = "close",
+            [typeof(SessionReplaced)] = "replaced",
+        };
+
+        public static readonly IReadOnlyDictionary<string, Type> ByManifest = ByType.ToDictionary(kv => kv.Value, kv => kv.Key);
+    }
+
+    private readonly JsonSerializerOptions _json;
+
+    public SandboxSerializer(ExtendedActorSystem system) : base(system)
+    {
+        _json = new JsonSerializerOptions(JsonSerializerDefaults.General)
+        {
+            Converters = { new ActorRefConverter(system), new JsonStringEnumConverter() },
+        };
+    }
+
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) =>
+        Manifests.ByType.TryGetValue(o.GetType(), out var m)
+            ? m
+            : throw new SerializationException($"{o.GetType()} has no manifest in {nameof(SandboxSerializer)}");
+
+    public override byte[] ToBinary(object obj)
+    {
+        Manifest(obj);   // refuse unknown types early, with a clear message
+        return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _json);
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!Manifests.ByManifest.TryGetValue(manifest, out var type))
+            throw new SerializationException($"unknown manifest '{manifest}' for {nameof(SandboxSerializer)}");
+        return JsonSerializer.Deserialize(bytes, type, _json)
+               ?? throw new SerializationException($"empty payload for manifest '{manifest}'");
+    }
+
+    /// <summary>Actor references travel as their serialized path and are resolved on the receiving node.</summary>
+    private sealed class ActorRefConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
+    {
+        public override bool CanConvert(Type t) => typeof(IActorRef).IsAssignableFrom(t);
+
+        public override IActorRef? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var path = reader.GetString();
+            return string.IsNullOrEmpty(path) ? ActorRefs.Nobody : system.Provider.ResolveActorRef(path);
+        }
+
+        public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
+    }
+}
