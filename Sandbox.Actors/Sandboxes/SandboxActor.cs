@@ -19,7 +19,7 @@ namespace Sandbox.Actors.Sandboxes;
 /// Every client-visible event goes to the attached session from here, so their order is the order
 /// of this mailbox.
 /// </summary>
-public sealed class SandboxActor : ReceivePersistentActor, IWithTimers, IWithStash
+public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
 {
     public static Props PropsFor(string sandboxId, SandboxHostContext host) =>
         Props.Create(() => new SandboxActor(sandboxId, host));
@@ -43,7 +43,6 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers, IWithSta
     private bool _tearingDown;
 
     public ITimerScheduler Timers { get; set; } = null!;
-    public IStash Stash { get; set; } = null!;
     public override string PersistenceId { get; }
 
     public SandboxActor(string sandboxId, SandboxHostContext host)
@@ -166,35 +165,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers, IWithSta
     private void ReplyAsDeleted(IActorRef to, object m)
     {
         var state = _state.Lifecycle == SandboxLifecycle.New ? "NOT_FOUND" : "DELETED";
-        switch (m)
-        {
-            case ExecuteCode:
-                to.Tell(new StatusEvent(SandboxStatus.ExecutionError, $"Cannot execute code in a sandbox that is not in the RUNNING state ({state})."));
-                break;
-            case WriteStdin:
-                to.Tell(new StatusEvent(SandboxStatus.ExecutionError, "No process is running in the sandbox."));
-                break;
-            case KillProcess:
-                to.Tell(new StatusEvent(SandboxStatus.ExecutionForceKilled));
-                break;
-            case KillSandbox:
-                // (R) §6.5: answer KILLED even when the sandbox is already gone, so clients need not time out.
-                to.Tell(new StatusEvent(SandboxStatus.Killed));
-                to.Tell(new CloseSession(CloseCodes.Normal));
-                break;
-            case Reconnect:
-                to.Tell(new StatusEvent(SandboxStatus.ExecutionDone));
-                break;
-            case CheckpointSandbox:
-                to.Tell(new StatusEvent(SandboxStatus.Checkpointing));
-                to.Tell(new StatusEvent(SandboxStatus.CheckpointError, $"Failed to checkpoint sandbox {_sandboxId}: Sandbox {_sandboxId} is not running."));
-                to.Tell(new CloseSession(CloseCodes.ApplicationError));
-                break;
-            case SnapshotFilesystem:
-                to.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotCreating));
-                to.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotError, $"Failed to snapshot filesystem for sandbox {_sandboxId}: Sandbox {_sandboxId} is not running."));
-                break;
-        }
+        foreach (var e in AbsentSandboxReplies.For(m, _sandboxId, state)) to.Tell(e);
     }
 
     // ---- behaviour: running ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using Sandbox.Actors.Hosting;
 using Sandbox.Actors.Sandboxes;
 using static Sandbox.Actors.Sandboxes.SandboxProtocol;
 
@@ -52,6 +53,9 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(ExecutionEvent)] = "exec-event",
             [typeof(CloseSession)] = "close",
             [typeof(SessionReplaced)] = "replaced",
+            // node agent
+            [typeof(ListContainers)] = "list-containers",
+            [typeof(ContainerListing)] = "container-listing",
         };
 
         public static readonly IReadOnlyDictionary<string, Type> ByManifest = ByType.ToDictionary(kv => kv.Value, kv => kv.Key);

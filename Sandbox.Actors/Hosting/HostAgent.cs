@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Akka.Actor;
+using Sandbox.Actors.Runsc;
+using Sandbox.Actors.Sandboxes;
+
+namespace Sandbox.Actors.Hosting;
+
+/// <summary>Asks a sandbox host which containers it runs (HTTP /list).</summary>
+public sealed record ListContainers : ISandboxWireMessage
+{
+    public static readonly ListContainers Instance = new();
+}
+
+public sealed record ContainerListing(string Node, IReadOnlyList<ContainerEntry> Containers) : ISandboxWireMessage;
+
+/// <summary>One line of `runsc list` for a container this node manages.</summary>
+public sealed record ContainerEntry(string Id, string Status, int Pid, string? Created);
+
+/// <summary>
+/// One per sandbox-host node, at <c>/user/host-agent</c>: answers for the node as a whole (its
+/// containers, as runsc itself reports them). Sandboxes themselves are reached through sharding.
+/// </summary>
+public sealed class HostAgent : ReceiveActor
+{
+    public const string Name = "host-agent";
+
+    public static Props PropsFor(SandboxHostContext host) => Props.Create(() => new HostAgent(host));
+
+    public HostAgent(SandboxHostContext host)
+    {
+        Receive<ListContainers>(_ => ListAsync(host).PipeTo(Sender));
+    }
+
+    private static async Task<ContainerListing> ListAsync(SandboxHostContext host)
+    {
+        var entries = await Task.WhenAll(host.Registry.List().Select(async id =>
+        {
+            var r = await host.Runsc.RunAsync(id, TimeSpan.FromSeconds(10), CancellationToken.None, "list", "--format=json");
+            if (!r.Ok || string.IsNullOrWhiteSpace(r.Stdout) || r.Stdout.Trim() == "null") return Array.Empty<ContainerEntry>();
+            using var doc = JsonDocument.Parse(r.Stdout);
+            return doc.RootElement.EnumerateArray().Select(c => new ContainerEntry(
+                c.GetProperty("id").GetString() ?? id,
+                c.TryGetProperty("status", out var s) ? s.GetString() ?? "" : "",
+                c.TryGetProperty("pid", out var p) && p.TryGetInt32(out var pid) ? pid : 0,
+                c.TryGetProperty("created", out var cr) ? cr.GetString() : null)).ToArray();
+        }));
+        return new ContainerListing(host.NodeName, entries.SelectMany(e => e).OrderBy(e => e.Id).ToList());
+    }
+}

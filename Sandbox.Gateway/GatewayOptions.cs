@@ -1,0 +1,29 @@
+using Sandbox.Actors.Sandboxes;
+
+namespace Sandbox.Gateway;
+
+/// <summary>What the gateway needs to know to answer clients before a sandbox is involved.</summary>
+public sealed record GatewayOptions
+{
+    /// <summary>Checkpoint storage is configured (SANDBOX_CHECKPOINT_* variables).</summary>
+    public bool CheckpointStorageEnabled { get; init; }
+    /// <summary>Filesystem snapshot storage is configured (FILESYSTEM_SNAPSHOT_* variables).</summary>
+    public bool SnapshotStorageEnabled { get; init; }
+    /// <summary>Largest WebSocket message a client may send (code included).</summary>
+    public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
+    /// <summary>Largest request body of POST /execute; larger gets 413.</summary>
+    public long MaxExecuteBodyBytes { get; init; } = 4 * 1024 * 1024;
+    /// <summary>How often the server pings; a peer that does not answer within the timeout is dropped.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The §4.3 checks (steps 3–6) in the reference's order; null when the create may go ahead.</summary>
+    public string? CreationRefusal(SandboxSettings s)
+    {
+        if (s.EnableCheckpoint && !CheckpointStorageEnabled) return "Checkpointing is not enabled on the server.";
+        if (s.FilesystemSnapshotName is not null && !SnapshotStorageEnabled) return "Filesystem snapshot is not enabled on the server.";
+        if (s.EnableHandoff && !s.EnableCheckpoint) return "Sandbox handoff requires checkpointing to be enabled.";
+        if (s.AutoCheckpointOnIdle && !s.EnableCheckpoint) return "Idle timeout auto checkpoint requires checkpointing to be enabled.";
+        return null;
+    }
+}

@@ -1,0 +1,313 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Sandbox.Actors.Sandboxes;
+using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+
+namespace Sandbox.Gateway.Sessions;
+
+/// <summary>What a session was opened for.</summary>
+public abstract record SessionMode
+{
+    /// <summary>/create: waits for the init message.</summary>
+    public sealed record Create : SessionMode;
+    /// <summary>/attach/{id}?sandbox_token=…</summary>
+    public sealed record Attach(string SandboxId, string Token) : SessionMode;
+    /// <summary>HTTP /execute: a one-shot sandbox deleted when the session ends.</summary>
+    public sealed record Execute(string Language, string Code) : SessionMode;
+}
+
+/// <summary>A frame the client sent, as text (binary frames arrive as <c>null</c>).</summary>
+public sealed record ClientFrame(string? Text);
+
+/// <summary>The client sent a message over the size limit; the session answers and closes (1009).</summary>
+public sealed record ClientMessageTooBig(int Limit);
+
+/// <summary>The client connection is gone (closed, failed, or timed out on keepalive).</summary>
+public sealed record ClientDisconnected
+{
+    public static readonly ClientDisconnected Instance = new();
+}
+
+/// <summary>
+/// One client connection on the gateway. It performs the create/attach handshake through the shard
+/// region, then relays client frames to its sandbox and the sandbox's events to the client through an
+/// Akka.Streams queue that writes one message at a time (so a slow client slows the stream) and
+/// acknowledges each execution event once written, which is what lets the sandbox replay exactly the
+/// unacknowledged rest after a reconnect.
+/// </summary>
+public sealed class SessionActor : ReceiveActor, IWithStash
+{
+    private sealed record Outbound(ServerMessage Message, IActorRef? AckTo, long AckSeq, string SandboxId);
+
+    public static Props PropsFor(IActorRef region, SessionMode mode, IClientChannel channel, GatewayOptions options) =>
+        Props.Create(() => new SessionActor(region, mode, channel, options));
+
+    private readonly IActorRef _region;
+    private readonly GatewayOptions _options;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ISourceQueueWithComplete<Outbound> _out;
+    private string _sandboxId = "";
+    private string? _token;
+    private IActorRef? _sandbox;
+    private string _goneState = "DELETED";
+    private bool _closing;
+
+    public IStash Stash { get; set; } = null!;
+
+    public SessionActor(IActorRef region, SessionMode mode, IClientChannel channel, GatewayOptions options)
+    {
+        _region = region;
+        _options = options;
+        var self = Self;
+        // Execution events are bounded by the sandbox's window, so this buffer never fills in practice;
+        // if it ever did, the session fails loudly rather than growing without bound.
+        _out = Source.Queue<Outbound>(4096, OverflowStrategy.Fail)
+            .SelectAsync(1, async o =>
+            {
+                await channel.SendAsync(o.Message, CancellationToken.None);
+                if (o.AckTo is not null) o.AckTo.Tell(new OutputAck(o.SandboxId, o.AckSeq), self);
+                return o;
+            })
+            .To(Sink.OnComplete<Outbound>(() => self.Tell(OutboundFinished.Instance), ex => self.Tell(new OutboundFailed(ex))))
+            .Run(Context.Materializer());
+
+        switch (mode)
+        {
+            case SessionMode.Create:
+                Become(AwaitingInit);
+                break;
+            case SessionMode.Attach a:
+                StartAttach(a);
+                break;
+            case SessionMode.Execute x:
+                StartCreate(SandboxSettings.Default with { IdleTimeoutSeconds = null, DeleteOnDetach = true });
+                Become(() => Handshaking(afterAttach: () => _sandbox!.Tell(new ExecuteCode(_sandboxId, x.Language, x.Code, CloseStdin: true), Self)));
+                break;
+        }
+    }
+
+    // ---- handshake -------------------------------------------------------------------------------
+
+    private void AwaitingInit()
+    {
+        Receive<ClientFrame>(f =>
+        {
+            SandboxSettings settings;
+            try
+            {
+                settings = InitMessage.Parse(f.Text ?? throw new System.Text.Json.JsonException("binary frames are not supported"));
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                Send(new ServerMessage.Status(SandboxStatus.Creating));
+                Reject(SandboxStatus.CreationError, $"Invalid init message: {e.Message}", CloseCodes.ApplicationError);
+                return;
+            }
+            Send(new ServerMessage.Status(SandboxStatus.Creating));
+            if (_options.CreationRefusal(settings) is { } refusal)
+            {
+                Reject(SandboxStatus.CreationError, refusal, CloseCodes.ApplicationError);
+                return;
+            }
+            StartCreate(settings);
+            Become(() => Handshaking(afterAttach: null));
+        });
+        CommonReceives();
+    }
+
+    private void StartCreate(SandboxSettings settings)
+    {
+        _sandboxId = SandboxIdentity.NewSandboxId();
+        _token = SandboxIdentity.NewToken();
+        _region.Tell(new CreateSandbox(_sandboxId, SandboxIdentity.HashToken(_token), settings, Self));
+    }
+
+    private void StartAttach(SessionMode.Attach a)
+    {
+        _sandboxId = a.SandboxId;
+        if (string.IsNullOrEmpty(a.Token))
+        {
+            Reject(SandboxStatus.PermissionDenialError, "Sandbox token is missing.", CloseCodes.ApplicationError);
+            return;
+        }
+        if (!SandboxIdentity.IsWellFormed(a.SandboxId))
+        {
+            // nothing we issued looks like this; do not wake a sharding entity for it
+            Reject(SandboxStatus.NotFound, null, CloseCodes.InternalError);
+            return;
+        }
+        _region.Tell(new AttachSandbox(a.SandboxId, SandboxIdentity.HashToken(a.Token), Self));
+        Become(() => Handshaking(afterAttach: null));
+    }
+
+    private void Handshaking(Action? afterAttach)
+    {
+        Receive<SandboxAttached>(a =>
+        {
+            _sandbox = a.Sandbox;
+            Context.Watch(_sandbox);
+            if (_token is not null) Send(new ServerMessage.SandboxId(_sandboxId, _token));
+            Send(new ServerMessage.Status(SandboxStatus.Running));
+            Become(Active);
+            afterAttach?.Invoke();
+            Stash.UnstashAll();
+        });
+        Receive<SandboxRejected>(r => Reject(r.Status, r.Error, r.CloseCode));
+        Receive<StatusEvent>(s => SendStatus(s));   // e.g. SANDBOX_RESTORING while a restore runs
+        // Messages sent before SANDBOX_RUNNING (clients send `reconnect` at once) wait, in order.
+        Receive<ClientFrame>(_ => Stash.Stash());
+        CommonReceives();
+    }
+
+    private void Reject(string status, string? error, int closeCode)
+    {
+        SendStatus(new StatusEvent(status, error));
+        Close(closeCode);
+        Become(Closing);
+    }
+
+    // ---- session phase -----------------------------------------------------------------------------
+
+    private void Active()
+    {
+        Receive<ClientFrame>(f =>
+        {
+            if (f.Text is null)
+            {
+                SendStatus(new StatusEvent(SandboxStatus.Error, "Invalid message: binary frames are not supported; send JSON text frames."));
+                return;
+            }
+            switch (ClientCommandParser.Parse(_sandboxId, f.Text))
+            {
+                case ClientCommandParser.Command c:
+                    _sandbox!.Tell(c.Message, Self);
+                    break;
+                case ClientCommandParser.Rejected r:
+                    SendStatus(new StatusEvent(r.Status, r.Message));
+                    break;
+            }
+        });
+        Receive<StatusEvent>(SendStatus);
+        Receive<ExecutionEvent>(e => Send(e.Kind switch
+        {
+            ExecutionEventKind.Stdout => new ServerMessage.Output(false, e.Data),
+            ExecutionEventKind.Stderr => new ServerMessage.Output(true, e.Data),
+            _ => new ServerMessage.Status(e.Data),
+        }, e.Seq));
+        Receive<CloseSession>(c =>
+        {
+            Close(c.Code);
+            Become(Closing);
+        });
+        Receive<SessionReplaced>(_ => Released("SANDBOX_RELEASED"));
+        Receive<Terminated>(t =>
+        {
+            if (Equals(t.ActorRef, _sandbox)) Released("DELETED");
+        });
+        Receive<ClientDisconnected>(_ =>
+        {
+            _sandbox?.Tell(new DetachSession(_sandboxId, Self));
+            Context.Stop(Self);
+        });
+        CommonReceives();
+    }
+
+    /// <summary>The sandbox is no longer ours (deleted, or taken over by another session): answer
+    /// the client locally, without touching the sandbox.</summary>
+    private void Released(string state)
+    {
+        if (_sandbox is not null) Context.Unwatch(_sandbox);
+        _sandbox = null;
+        _goneState = state == "SANDBOX_RELEASED" ? "RELEASED" : state;
+        Become(() =>
+        {
+            Receive<ClientFrame>(f =>
+            {
+                if (f.Text is null) return;
+                switch (ClientCommandParser.Parse(_sandboxId, f.Text))
+                {
+                    case ClientCommandParser.Command c:
+                        foreach (var e in AbsentSandboxReplies.For(c.Message, _sandboxId, _goneState)) Self.Tell(e);
+                        break;
+                    case ClientCommandParser.Rejected r:
+                        SendStatus(new StatusEvent(r.Status, r.Message));
+                        break;
+                }
+            });
+            Receive<StatusEvent>(SendStatus);
+            Receive<CloseSession>(c =>
+            {
+                Close(c.Code);
+                Become(Closing);
+            });
+            Receive<ClientDisconnected>(_ => Context.Stop(Self));
+            CommonReceives();
+        });
+    }
+
+    private void Closing()
+    {
+        Receive<ClientDisconnected>(_ =>
+        {
+            _sandbox?.Tell(new DetachSession(_sandboxId, Self));
+            Context.Stop(Self);
+        });
+        Receive<SandboxAttached>(a => a.Sandbox.Tell(new DetachSession(_sandboxId, Self)));   // too late: let go
+        CommonReceives();
+    }
+
+    private void CommonReceives()
+    {
+        Receive<ClientMessageTooBig>(m =>
+        {
+            SendStatus(new StatusEvent(SandboxStatus.Error, $"Message too big: the limit is {m.Limit} bytes."));
+            Close(1009);
+            Become(Closing);
+        });
+        Receive<OutboundFinished>(_ =>
+        {
+            _sandbox?.Tell(new DetachSession(_sandboxId, Self));
+            Context.Stop(Self);
+        });
+        Receive<OutboundFailed>(f =>
+        {
+            _log.Info("Client connection of {0} ended: {1}", _sandboxId, f.Cause.Message);
+            _sandbox?.Tell(new DetachSession(_sandboxId, Self));
+            Context.Stop(Self);
+        });
+        Receive<ClientDisconnected>(_ => Context.Stop(Self));
+        ReceiveAny(_ => { });
+    }
+
+    // ---- output -----------------------------------------------------------------------------------
+
+    private void SendStatus(StatusEvent s)
+    {
+        Send(new ServerMessage.Status(s.Status));
+        if (s.Error is not null) Send(new ServerMessage.Error(s.Error));
+    }
+
+    private void Send(ServerMessage m, long ackSeq = 0)
+    {
+        if (_closing) return;
+        _out.OfferAsync(new Outbound(m, ackSeq > 0 ? _sandbox : null, ackSeq, _sandboxId));
+    }
+
+    private void Close(int code)
+    {
+        Send(new ServerMessage.Close(code));
+        _closing = true;
+        _out.Complete();
+    }
+
+    protected override void PostStop()
+    {
+        _out.Complete();
+        base.PostStop();
+    }
+
+    private sealed class OutboundFinished { public static readonly OutboundFinished Instance = new(); }
+    private sealed record OutboundFailed(Exception Cause);
+}

@@ -1,0 +1,66 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using Akka.Actor;
+using Microsoft.AspNetCore.Http;
+
+namespace Sandbox.Gateway.Sessions;
+
+/// <summary>Runs one WebSocket connection: a session actor plus the loop that reads client frames.</summary>
+public static class WebSocketSessions
+{
+    public static async Task RunAsync(HttpContext ctx, SandboxGateway gateway, SessionMode mode)
+    {
+        using var socket = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = gateway.Options.KeepAliveInterval,
+            KeepAliveTimeout = gateway.Options.KeepAliveTimeout,
+        });
+        var channel = new WebSocketChannel(socket);
+        var session = gateway.System.ActorOf(SessionActor.PropsFor(gateway.Region, mode, channel, gateway.Options));
+        try
+        {
+            await ReceiveLoop(socket, session, gateway.Options.MaxMessageBytes, channel, ctx.RequestAborted);
+        }
+        finally
+        {
+            session.Tell(ClientDisconnected.Instance);
+        }
+        // The client may still be reading our last frames and close: give the close handshake a moment.
+        await Task.WhenAny(channel.Closed, Task.Delay(TimeSpan.FromSeconds(2)));
+    }
+
+    private static async Task ReceiveLoop(WebSocket socket, IActorRef session, int maxBytes, WebSocketChannel channel, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var message = new MemoryStream();
+        try
+        {
+            while (socket.State is WebSocketState.Open)
+            {
+                ValueWebSocketReceiveResult r;
+                try { r = await socket.ReceiveAsync(buffer.AsMemory(), ct); }
+                catch (Exception) { return; }   // reset, keepalive timeout, or server shutdown: a detach
+                if (r.MessageType == WebSocketMessageType.Close) return;
+                if (message.Length + r.Count > maxBytes)
+                {
+                    // the session reports it (it alone writes to the socket) and closes with 1009
+                    session.Tell(new ClientMessageTooBig(maxBytes));
+                    await Task.WhenAny(channel.Closed, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+                    return;
+                }
+                message.Write(buffer, 0, r.Count);
+                if (!r.EndOfMessage) continue;
+                var text = r.MessageType == WebSocketMessageType.Text
+                    ? Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length)
+                    : null;
+                message.SetLength(0);
+                session.Tell(new ClientFrame(text));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Runsc;
+using Sandbox.Actors.Sandboxes;
+using Sandbox.Actors.Serialization;
+
+namespace Sandbox.Host.Configuration;
+
+/// <summary>DI key of the sandbox shard region (or its proxy on gateway-only nodes).</summary>
+public sealed class SandboxRegion;
+
+/// <summary>The node's Akka wiring as small composable steps (tests reuse them).</summary>
+public static class AkkaWiring
+{
+    public static AkkaConfigurationBuilder ConfigureSandboxNode(this AkkaConfigurationBuilder b, SandboxHostSettings s, ContainerRegistry registry)
+    {
+        foreach (var file in new[] { "akka.hocon", "sharding.hocon", "persistence.hocon" })
+        {
+            var path = Path.Combine(s.HoconDir, file);
+            if (File.Exists(path)) b.AddHoconFile(path, HoconAddMode.Prepend);
+        }
+        return b
+            .ConfigureLoggers(l =>
+            {
+                l.LogLevel = AkkaLogLevel(s.LogLevel);
+                l.ClearLoggers();
+                l.AddLoggerFactory();
+            })
+            .WithRemoting(new RemoteOptions { HostName = s.AkkaHost, Port = s.AkkaPort })
+            .WithClustering(new ClusterOptions { Roles = s.Roles.ToArray(), SeedNodes = s.SeedNodes.ToArray() })
+            .WithCustomSerializer("sandbox", [typeof(ISandboxWireMessage)], system => new SandboxSerializer(system))
+            .ConfigurePersistence(s)
+            .ConfigureSandboxes(s, registry)
+            .WithActors((system, _) =>
+            {
+                // A single node with no seeds forms its own cluster.
+                if (s.SeedNodes.Count == 0)
+                {
+                    var cluster = Cluster.Get(system);
+                    cluster.Join(cluster.SelfAddress);
+                }
+            });
+    }
+
+    public static AkkaConfigurationBuilder ConfigurePersistence(this AkkaConfigurationBuilder b, SandboxHostSettings s)
+    {
+        if (s.Persistence == PersistenceProvider.Sqlite) Directory.CreateDirectory(s.DataDir);
+        var provider = s.Persistence == PersistenceProvider.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL15;
+        return b.WithSqlPersistence(connectionString: s.EffectiveConnectionString, providerName: provider, autoInitialize: true);
+    }
+
+    public static AkkaConfigurationBuilder ConfigureSandboxes(this AkkaConfigurationBuilder b, SandboxHostSettings s, ContainerRegistry registry)
+    {
+        if (s.IsSandboxHost)
+        {
+            b.WithShardRegion<SandboxRegion>("sandbox",
+                (system, _) =>
+                {
+                    var host = HostContext(system, s, registry);
+                    return id => SandboxActor.PropsFor(id, host);
+                },
+                new SandboxMessageExtractor(),
+                new ShardOptions
+                {
+                    Role = NodeRoles.SandboxHost,
+                    StateStoreMode = StateStoreMode.DData,
+                    RememberEntities = false,
+                    // Sandboxes own their idle policy; sharding's idle passivation counts only region traffic.
+                    PassivateIdleEntityAfter = null,
+                    HandOffStopMessage = SandboxProtocol.StopSandbox.Instance,
+                });
+            b.WithActors((system, registryOfActors) =>
+            {
+                system.ActorOf(HostAgent.PropsFor(HostContext(system, s, registry)), HostAgent.Name);
+                var runsc = new RunscCli(s.Runsc);
+                // Last line of defence: whatever the sandboxes did not remove on the way out goes now.
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "remove-leftover-sandboxes",
+                    async () =>
+                    {
+                        await registry.DestroyAllAsync(runsc);
+                        return Akka.Done.Instance;
+                    });
+            });
+        }
+        else
+        {
+            b.WithShardRegionProxy<SandboxRegion>("sandbox", NodeRoles.SandboxHost, new SandboxMessageExtractor());
+        }
+        return b;
+    }
+
+    private static SandboxHostContext HostContext(ActorSystem system, SandboxHostSettings s, ContainerRegistry registry) =>
+        new(new RunscCli(s.Runsc), s.Sandboxes, Cluster.Get(system).SelfAddress.ToString(), registry);
+
+    private static Akka.Event.LogLevel AkkaLogLevel(string level) => level.ToUpperInvariant() switch
+    {
+        "TRACE" or "DEBUG" => Akka.Event.LogLevel.DebugLevel,
+        "WARN" or "WARNING" => Akka.Event.LogLevel.WarningLevel,
+        "ERROR" or "CRITICAL" or "FATAL" => Akka.Event.LogLevel.ErrorLevel,
+        _ => Akka.Event.LogLevel.InfoLevel,
+    };
+}

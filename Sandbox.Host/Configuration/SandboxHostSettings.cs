@@ -1,0 +1,77 @@
+using Sandbox.Actors.Runsc;
+using Sandbox.Actors.Sandboxes;
+using Sandbox.Gateway;
+
+namespace Sandbox.Host.Configuration;
+
+public enum PersistenceProvider { Sqlite, Postgres }
+
+/// <summary>Everything a node is configured with, read once from the environment (README lists each variable).</summary>
+public sealed record SandboxHostSettings
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 8080;
+    public string DataDir { get; init; } = "/var/lib/gvisor-sandbox";
+    /// <summary>gateway, sandbox-host, or both (the embedded default).</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [NodeRoles.Gateway, NodeRoles.SandboxHost];
+    public string AkkaHost { get; init; } = "127.0.0.1";
+    /// <summary>0 picks a free port (fine for a single node that seeds itself).</summary>
+    public int AkkaPort { get; init; }
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+    public PersistenceProvider Persistence { get; init; } = PersistenceProvider.Sqlite;
+    public string? ConnectionString { get; init; }
+    public string LogLevel { get; init; } = "Info";
+    public RunscOptions Runsc { get; init; } = new();
+    public SandboxHostOptions Sandboxes { get; init; } = new();
+    public GatewayOptions Gateway { get; init; } = new();
+    /// <summary>Where the hocon/ files are (next to the executable by default).</summary>
+    public string HoconDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "hocon");
+
+    public bool IsGateway => Roles.Contains(NodeRoles.Gateway);
+    public bool IsSandboxHost => Roles.Contains(NodeRoles.SandboxHost);
+
+    public string EffectiveConnectionString => ConnectionString ?? Persistence switch
+    {
+        PersistenceProvider.Sqlite => $"Data Source={Path.Combine(DataDir, "journal.db")}",
+        _ => throw new InvalidOperationException("SANDBOX_DB_CONNECTION is required for PostgreSQL"),
+    };
+
+    public static SandboxHostSettings FromEnvironment(Func<string, string?>? env = null)
+    {
+        env ??= Environment.GetEnvironmentVariable;
+        var d = new SandboxHostSettings();
+        string Str(string name, string fallback) => env(name) is { Length: > 0 } v ? v.Trim() : fallback;
+        int Int(string name, int fallback) => int.TryParse(env(name), out var v) ? v : fallback;
+        List<string> List(string name, IEnumerable<string> fallback) =>
+            env(name) is { Length: > 0 } v ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : fallback.ToList();
+
+        var dataDir = Path.GetFullPath(Str("SANDBOX_DATA_DIR", d.DataDir));
+        return d with
+        {
+            Host = Str("HOST", d.Host),
+            Port = Int("PORT", d.Port),
+            DataDir = dataDir,
+            Roles = List("SANDBOX_ROLES", d.Roles),
+            AkkaHost = Str("SANDBOX_AKKA_HOST", d.AkkaHost),
+            AkkaPort = Int("SANDBOX_AKKA_PORT", d.AkkaPort),
+            SeedNodes = List("SANDBOX_SEED_NODES", d.SeedNodes),
+            Persistence = Str("SANDBOX_PERSISTENCE", "sqlite").ToLowerInvariant() is "postgres" or "postgresql" ? PersistenceProvider.Postgres : PersistenceProvider.Sqlite,
+            ConnectionString = env("SANDBOX_DB_CONNECTION") is { Length: > 0 } cs ? cs : null,
+            LogLevel = Str("LOG_LEVEL", d.LogLevel),
+            Runsc = RunscOptions.FromEnvironment(env, dataDir),
+            Gateway = d.Gateway with
+            {
+                MaxExecuteBodyBytes = Int("SANDBOX_MAX_EXECUTE_BODY_BYTES", (int)d.Gateway.MaxExecuteBodyBytes),
+                MaxMessageBytes = Int("SANDBOX_MAX_MESSAGE_BYTES", d.Gateway.MaxMessageBytes),
+                KeepAliveInterval = TimeSpan.FromSeconds(Int("SANDBOX_WS_KEEPALIVE_SECONDS", (int)d.Gateway.KeepAliveInterval.TotalSeconds)),
+                KeepAliveTimeout = TimeSpan.FromSeconds(Int("SANDBOX_WS_KEEPALIVE_TIMEOUT_SECONDS", (int)d.Gateway.KeepAliveTimeout.TotalSeconds)),
+            },
+        };
+    }
+}
+
+public static class NodeRoles
+{
+    public const string Gateway = "gateway";
+    public const string SandboxHost = "sandbox-host";
+}

@@ -1,0 +1,73 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using NLog.Web;
+using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Runsc;
+using Sandbox.Gateway;
+using Sandbox.Host.Configuration;
+
+namespace Sandbox.Host;
+
+/// <summary>Builds one node: Kestrel (gateway endpoints) plus the Akka node with its roles.</summary>
+public static class SandboxServer
+{
+    public static WebApplication Build(SandboxHostSettings s, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls($"http://{s.Host}:{s.Port}");
+        builder.Logging.ClearProviders();
+        var nlogConfig = Path.Combine(AppContext.BaseDirectory, "nlog.config");
+        if (File.Exists(nlogConfig))
+        {
+            NLog.LogManager.Configuration = new NLog.Config.XmlLoggingConfiguration(nlogConfig);
+            NLog.LogManager.Configuration!.Variables["minLevel"] = NLogLevel(s.LogLevel);
+            NLog.LogManager.ReconfigExistingLoggers();
+        }
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+        builder.Host.UseNLog();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(150));
+
+        Directory.CreateDirectory(s.DataDir);
+        var registry = new ContainerRegistry(s.DataDir);
+        if (s.IsSandboxHost)
+        {
+            // a previous run that crashed may have left containers: they belong to nobody now
+            registry.DestroyAllAsync(new RunscCli(s.Runsc)).GetAwaiter().GetResult();
+        }
+        builder.Services.AddAkka("sandbox", (b, _) => b.ConfigureSandboxNode(s, registry));
+        builder.Services.AddSingleton(sp =>
+        {
+            var system = sp.GetRequiredService<ActorSystem>();
+            var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
+            return new SandboxGateway(system, region, s.Gateway, () => HostAgents(system));
+        });
+        customize?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapSandboxGateway();
+        return app;
+    }
+
+    private static async Task<IReadOnlyList<IActorRef>> HostAgents(ActorSystem system)
+    {
+        var members = Cluster.Get(system).State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(NodeRoles.SandboxHost));
+        var found = await Task.WhenAll(members.Select(async m =>
+        {
+            try { return await system.ActorSelection(new RootActorPath(m.Address) / "user" / HostAgent.Name).ResolveOne(TimeSpan.FromSeconds(5)); }
+            catch (ActorNotFoundException) { return null; }
+        }));
+        return found.OfType<IActorRef>().ToList();
+    }
+
+    private static string NLogLevel(string level) => level.ToUpperInvariant() switch
+    {
+        "TRACE" => "Trace",
+        "DEBUG" => "Debug",
+        "WARN" or "WARNING" => "Warn",
+        "ERROR" => "Error",
+        "CRITICAL" or "FATAL" => "Fatal",
+        _ => "Info",
+    };
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the sandbox host in the foreground with the embedded default (one process, both roles,
+# SQLite journal, state under SANDBOX_DATA_DIR). Installs whatever is missing first: runsc from
+# bookworm-backports, debootstrap, the sandbox rootfs, and the build.
+set -euo pipefail
+cd "$(dirname "$0")"
+export SANDBOX_DATA_DIR=${SANDBOX_DATA_DIR:-/var/lib/gvisor-sandbox}
+scripts/install-deps.sh >&2
+[ -n "${SANDBOX_ROOTFS:-}" ] || scripts/provision-rootfs.sh
+dotnet build Sandbox.Host/Sandbox.Host.csproj -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+exec dotnet Sandbox.Host/bin/Release/net10.0/Sandbox.Host.dll
