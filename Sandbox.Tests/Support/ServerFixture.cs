@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Sandbox.Actors.Runsc;
+using Sandbox.Host;
+using Sandbox.Host.Configuration;
+
+namespace Sandbox.Tests.Support;
+
+/// <summary>
+/// A real node (both roles, SQLite journal, real runsc) listening on a free loopback port, with its
+/// own data, bundle and runsc-state directories so that a test class can check that nothing leaked.
+/// </summary>
+public class ServerFixture : IAsyncLifetime
+{
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "sandbox-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    public SandboxHostSettings Settings { get; private set; } = null!;
+    public WebApplication App { get; private set; } = null!;
+    public Uri HttpBase { get; private set; } = null!;
+    public Uri WsBase { get; private set; } = null!;
+
+    protected virtual SandboxHostSettings Customize(SandboxHostSettings s) => s;
+
+    public static string RootfsPath =>
+        Environment.GetEnvironmentVariable("SANDBOX_ROOTFS") is { Length: > 0 } r ? r
+        : Path.Combine(Environment.GetEnvironmentVariable("SANDBOX_DATA_DIR") ?? "/var/lib/gvisor-sandbox", "rootfs");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Dir);
+        var port = FreePort();
+        var env = SandboxHostSettings.FromEnvironment(name => name switch
+        {
+            "PORT" => port.ToString(),
+            "SANDBOX_DATA_DIR" => Path.Combine(Dir, "data"),
+            "RUNSC_ROOT_DIR_BASE" => Path.Combine(Dir, "state"),
+            "RUNSC_BUNDLE_DIR_BASE" => Path.Combine(Dir, "bundles"),
+            "SANDBOX_ROOTFS" => RootfsPath,
+            "LOG_LEVEL" => Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warn",
+            _ => null,
+        });
+        Directory.CreateDirectory(Path.Combine(Dir, "state"));
+        Directory.CreateDirectory(Path.Combine(Dir, "bundles"));
+        Settings = Customize(env);
+        App = SandboxServer.Build(Settings);
+        await App.StartAsync();
+        HttpBase = new Uri($"http://127.0.0.1:{Settings.Port}");
+        WsBase = new Uri($"ws://127.0.0.1:{Settings.Port}");
+        await WaitUntilServing();
+    }
+
+    private async Task WaitUntilServing()
+    {
+        using var http = new HttpClient { BaseAddress = HttpBase };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try { if ((await http.GetAsync("/status")).IsSuccessStatusCode) return; }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("server did not start");
+    }
+
+    /// <summary>Containers, overlay mounts and bundle directories this server has left (should be none).</summary>
+    public IReadOnlyList<string> Leftovers()
+    {
+        var left = new List<string>();
+        foreach (var d in new[] { "state", "bundles" })
+        {
+            var dir = Path.Combine(Dir, d);
+            if (Directory.Exists(dir)) left.AddRange(Directory.GetDirectories(dir));
+        }
+        left.AddRange(File.ReadLines("/proc/self/mounts").Where(l => l.Contains(Dir)));
+        left.AddRange(new ContainerRegistry(Settings.DataDir).List().Select(id => "registered: " + id));
+        return left;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        var left = Leftovers();
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (left.Count > 0) throw new InvalidOperationException("leaked after shutdown: " + string.Join(", ", left));
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
