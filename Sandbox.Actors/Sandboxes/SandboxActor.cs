@@ -186,7 +186,9 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<AdminCommand>(OnAdmin);
         Command<GetSandboxInfo>(_ => Sender.Tell(Info()));
         Command<IdleCheck>(_ => OnIdleCheck());
-        Command<StopSandbox>(_ => Delete("stopped", Array.Empty<ISessionEvent>(), [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true));
+        // Hand-off (node leaving) or passivation: tear down and stop at once; the shard waits for our
+        // termination, so asking it to passivate us here would leave the hand-off hanging.
+        Command<StopSandbox>(_ => Delete("stopped", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true, stopNow: true));
 
         // the runner's frames, with backpressure: each is acknowledged to the stream when handled
         Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
@@ -461,7 +463,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Tells the session <paramref name="before"/>, removes the container, persists the deletion,
     /// then tells <paramref name="after"/> and closes the session with <paramref name="closeCode"/>.</summary>
-    private void Delete(string reason, IReadOnlyList<ISessionEvent> before, IReadOnlyList<ISessionEvent> after, int? closeCode, bool stopAfter)
+    private void Delete(string reason, IReadOnlyList<ISessionEvent> before, IReadOnlyList<ISessionEvent> after, int? closeCode, bool stopAfter, bool stopNow = false)
     {
         var session = _session;
         foreach (var e in before) session?.Tell(e);
@@ -493,7 +495,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                     DeleteMessages(LastSequenceNr);
                     Become(Gone);
                     Stash.UnstashAll();
-                    if (stopAfter) Passivate();
+                    if (stopNow) Context.Stop(Self);
+                    else if (stopAfter) Passivate();
                 });
             });
             Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
