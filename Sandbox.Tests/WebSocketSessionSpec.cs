@@ -210,4 +210,28 @@ public class WebSocketSessionSpec(ServerFixture server) : IClassFixture<ServerFi
         var events = await c.ReadUntilClosedAsync(TimeSpan.FromSeconds(15));
         Assert.Equal([S + SandboxStatus.Deleting, S + SandboxStatus.Deleted], events);
     }
+
+    [Fact]
+    public async Task Operators_can_list_suspend_resume_and_delete_a_sandbox_over_http()
+    {
+        var (c, id, _) = await Create();
+        await using var _c = c;
+        using var http = new HttpClient { BaseAddress = server.HttpBase };
+
+        var list = await http.GetStringAsync("/list");
+        Assert.Contains(id, list);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.PostAsync($"/containers/{id}/suspend", null)).StatusCode);
+        Assert.Contains("paused", await http.GetStringAsync("/list"));
+        var resumed = await http.PostAsync($"/containers/{id}/resume", null);
+        Assert.Equal(System.Net.HttpStatusCode.OK, resumed.StatusCode);
+        Assert.Contains($"App {id} restored", await resumed.Content.ReadAsStringAsync());
+
+        await c.SendAsync(new { language = "bash", code = "echo alive" });
+        Assert.Contains("stdout:alive\n", await c.ReadUntilAsync(e => e == S + SandboxStatus.ExecutionDone));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.DeleteAsync($"/containers/{id}")).StatusCode);
+        Assert.Equal([S + SandboxStatus.Deleting, S + SandboxStatus.Deleted], await c.ReadUntilClosedAsync());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.PostAsync($"/containers/{id}/suspend", null)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.PostAsync("/containers/..%2Fetc/suspend", null)).StatusCode);
+    }
 }
