@@ -22,6 +22,7 @@ public sealed record GatewayOptions
     {
         if (s.EnableCheckpoint && !CheckpointStorageEnabled) return "Checkpointing is not enabled on the server.";
         if (s.FilesystemSnapshotName is not null && !SnapshotStorageEnabled) return "Filesystem snapshot is not enabled on the server.";
+        if (s.FilesystemSnapshotName is { } name && !SnapshotNames.IsValid(name)) return "Failed to create gVisor container: " + SnapshotNames.Rule(name);
         if (s.EnableHandoff && !s.EnableCheckpoint) return "Sandbox handoff requires checkpointing to be enabled.";
         if (s.AutoCheckpointOnIdle && !s.EnableCheckpoint) return "Idle timeout auto checkpoint requires checkpointing to be enabled.";
         return null;

@@ -35,12 +35,15 @@ public static class SandboxServer
             // a previous run that crashed may have left containers: they belong to nobody now
             registry.DestroyAllAsync(new RunscCli(s.Runsc)).GetAwaiter().GetResult();
         }
-        builder.Services.AddAkka("sandbox", (b, _) => b.ConfigureSandboxNode(s, registry));
+        var (checkpoints, snapshots) = StorageWiring.Stores(s);
+        var node = new NodeResources(registry, checkpoints, snapshots);
+        var gatewayOptions = s.Gateway with { CheckpointStorageEnabled = checkpoints is not null, SnapshotStorageEnabled = snapshots is not null };
+        builder.Services.AddAkka("sandbox", (b, _) => b.ConfigureSandboxNode(s, node));
         builder.Services.AddSingleton(sp =>
         {
             var system = sp.GetRequiredService<ActorSystem>();
             var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
-            return new SandboxGateway(system, region, s.Gateway, () => HostAgents(system));
+            return new SandboxGateway(system, region, gatewayOptions, () => HostAgents(system));
         });
         customize?.Invoke(builder);
 

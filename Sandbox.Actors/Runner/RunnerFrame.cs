@@ -19,7 +19,8 @@ public readonly record struct RunnerFrame(RunnerFrameType Type, uint ExecId, Byt
         var bytes = frame.ToArray();
         var type = (RunnerFrameType)bytes[0];
         var id = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(1, 4));
-        return new RunnerFrame(type, id, ByteString.FromBytes(bytes, HeaderSize, bytes.Length - HeaderSize));
+        var payload = bytes.Length > HeaderSize ? ByteString.FromBytes(bytes, HeaderSize, bytes.Length - HeaderSize) : ByteString.Empty;
+        return new RunnerFrame(type, id, payload);
     }
 
     public static byte[] Encode(RunnerFrameType type, uint execId, ReadOnlySpan<byte> payload)

@@ -35,8 +35,11 @@ public sealed class OciBundle
         return r.ReadToEnd();
     });
 
-    /// <summary>Writes config.json and mounts the overlay. Idempotent for a restore on the same path.</summary>
-    public void Prepare()
+    public string ImageDir => Path.Combine(Dir, "image");
+
+    /// <summary>Writes config.json and mounts the overlay, after <paramref name="seedUpperDir"/> filled
+    /// the writable layer (a snapshot). Idempotent for a restore on the same path.</summary>
+    public async Task PrepareAsync(Func<string, Task>? seedUpperDir)
     {
         if (!File.Exists(Path.Combine(_options.RootfsPath, "usr/bin/python3")))
             throw new InvalidOperationException(
@@ -50,6 +53,9 @@ public sealed class OciBundle
         else
         {
             Directory.CreateDirectory(UpperDir);
+            if (seedUpperDir is not null) await seedUpperDir(UpperDir);
+            // overlayfs wants an empty work directory of its own on every mount
+            OciBundle.TryDelete(WorkDir);
             Directory.CreateDirectory(WorkDir);
             Directory.CreateDirectory(MergedDir);
             if (!IsMounted(MergedDir)) MountOverlay();
@@ -95,8 +101,13 @@ public sealed class OciBundle
     /// <summary>Unmounts the overlay and removes the bundle with the sandbox's writable layer.</summary>
     public void Destroy()
     {
-        if (IsMounted(MergedDir)) Native.umount2(MergedDir, Native.MNT_DETACH);
+        Unmount();
         TryDelete(Dir);
+    }
+
+    public void Unmount()
+    {
+        if (IsMounted(MergedDir)) Native.umount2(MergedDir, Native.MNT_DETACH);
     }
 
     public static void TryDelete(string dir)

@@ -24,6 +24,7 @@ public sealed class SandboxContainer
     private readonly Stream _fromRunner;
     private readonly Channel<byte[]> _toRunner = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StringBuilder _stderrTail = new();
+    private readonly List<RunnerFrame> _pending = [];
     private int _destroyed;
 
     public string SandboxId { get; }
@@ -43,21 +44,45 @@ public sealed class SandboxContainer
         _ = CollectStderr(run.StandardError);
     }
 
-    /// <summary>Prepares the bundle, runs the container and waits until the runner says it is ready.</summary>
-    public static async Task<SandboxContainer> StartAsync(RunscCli cli, string sandboxId, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Prepares the bundle (optionally seeding its writable layer from a snapshot), runs the
+    /// container and waits until the runner says it is ready.</summary>
+    public static async Task<SandboxContainer> StartAsync(RunscCli cli, string sandboxId, TimeSpan timeout, CancellationToken ct,
+        Func<string, Task>? seedUpperDir = null)
     {
         var bundle = new OciBundle(cli.Options, sandboxId);
         try
         {
-            bundle.Prepare();
+            await bundle.PrepareAsync(seedUpperDir);
         }
         catch (Exception e)
         {
             bundle.Destroy();
             throw new RunscException(e.Message);
         }
-        var psi = cli.StartInfo(sandboxId, "run", "--bundle", bundle.Dir, sandboxId);
-        var run = new Process { StartInfo = psi };
+        return await LaunchAsync(cli, bundle, timeout, ct, ["run", "--bundle", bundle.Dir, sandboxId], RunnerFrameType.Ready);
+    }
+
+    /// <summary>
+    /// Restores a checkpoint whose image and writable layer have been unpacked into the sandbox's
+    /// bundle (same path as when it was taken, which runsc requires). The runner, frozen mid-loop,
+    /// gets fresh stdio and answers a ping; frames it had queued before the checkpoint come first.
+    /// </summary>
+    public static async Task<SandboxContainer> RestoreAsync(RunscCli cli, OciBundle bundle, string imageDir, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            await bundle.PrepareAsync(null);
+        }
+        catch (Exception e)
+        {
+            throw new RunscException(e.Message);
+        }
+        return await LaunchAsync(cli, bundle, timeout, ct, ["restore", $"--image-path={imageDir}", "--bundle", bundle.Dir, bundle.SandboxId], RunnerFrameType.Pong);
+    }
+
+    private static async Task<SandboxContainer> LaunchAsync(RunscCli cli, OciBundle bundle, TimeSpan timeout, CancellationToken ct, string[] command, RunnerFrameType readySignal)
+    {
+        var run = new Process { StartInfo = cli.StartInfo(bundle.SandboxId, command) };
         try { run.Start(); }
         catch (Exception e)
         {
@@ -69,25 +94,49 @@ public sealed class SandboxContainer
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(timeout);
-            var header = new byte[RunnerFrame.HeaderSize];
-            await container._fromRunner.ReadExactlyAsync(header, cts.Token);
-            var length = BitConverter.ToInt32(header, 5);
-            if ((RunnerFrameType)header[0] != RunnerFrameType.Ready || length is < 0 or > 4096)
-                throw new RunscException("the sandbox runner sent an unexpected first frame");
-            await container._fromRunner.ReadExactlyAsync(new byte[length], cts.Token);
-            return container;
+            if (readySignal == RunnerFrameType.Pong) container.Send(RunnerFrameType.Ping, 0);
+            while (true)
+            {
+                var header = new byte[RunnerFrame.HeaderSize];
+                await container._fromRunner.ReadExactlyAsync(header, cts.Token);
+                var length = BitConverter.ToInt32(header, 5);
+                if (length is < 0 or > RunnerFrame.MaxFrameSize) throw new RunscException("the sandbox runner sent a corrupt frame");
+                var frame = new byte[RunnerFrame.HeaderSize + length];
+                header.CopyTo(frame, 0);
+                await container._fromRunner.ReadExactlyAsync(frame.AsMemory(RunnerFrame.HeaderSize), cts.Token);
+                var parsed = RunnerFrame.Parse(ByteString.FromBytes(frame));
+                if (parsed.Type == readySignal) return container;
+                if (readySignal != RunnerFrameType.Pong) throw new RunscException("the sandbox runner sent an unexpected first frame");
+                container._pending.Add(parsed);   // output queued before a checkpoint: deliver it first
+            }
         }
         catch (Exception e)
         {
-            await container.DestroyAsync();
+            await container.DestroyAsync(keepBundle: readySignal == RunnerFrameType.Pong);
             var reason = container.StderrTail;
             throw new RunscException(e switch
             {
-                RunscException r => r.Message,
+                RunscException r => string.IsNullOrEmpty(reason) ? r.Message : $"{r.Message}: {reason}",
                 OperationCanceledException => $"sandbox did not become ready within {timeout.TotalSeconds:0.#} s. {reason}".Trim(),
                 _ => string.IsNullOrEmpty(reason) ? e.Message : reason,
             });
         }
+    }
+
+    /// <summary>
+    /// `runsc checkpoint` into <paramref name="imageDir"/>. runsc stops the container when the image is
+    /// written; we wait for that (it can take a second or two) and free the container id, keeping the
+    /// bundle (its writable layer belongs to the checkpoint). On failure the container keeps running.
+    /// </summary>
+    public async Task<RunscResult> CheckpointAsync(string imageDir, CancellationToken ct)
+    {
+        Directory.CreateDirectory(imageDir);
+        var r = await _cli.RunAsync(SandboxId, TimeSpan.FromSeconds(120), ct, "checkpoint", $"--image-path={imageDir}", SandboxId);
+        if (!r.Ok) return r;
+        if (!await WaitAsync(Exited, TimeSpan.FromSeconds(15)))
+            return new RunscResult(-1, "", "the container did not stop after its checkpoint");
+        await DestroyAsync(keepBundle: true);
+        return r;
     }
 
     /// <summary>What runsc wrote to stderr (its reasons for failing), at most the last few KiB.</summary>
@@ -102,7 +151,7 @@ public sealed class SandboxContainer
     /// from reading program output, which then blocks in write().
     /// </summary>
     public Source<RunnerFrame, NotUsed> Frames() =>
-        Source.UnfoldResourceAsync<ByteString, Stream>(
+        Source.From(_pending.ToList()).Concat(Source.UnfoldResourceAsync<ByteString, Stream>(
                 () => Task.FromResult(_fromRunner),
                 async s =>
                 {
@@ -114,13 +163,14 @@ public sealed class SandboxContainer
                 },
                 _ => Task.FromResult(Done.Instance))
             .Via(Framing.LengthField(4, RunnerFrame.MaxFrameSize, 5, ByteOrder.LittleEndian))
-            .Select(RunnerFrame.Parse);
+            .Select(RunnerFrame.Parse));
 
     public void Send(RunnerFrameType type, uint execId, ReadOnlySpan<byte> payload = default) =>
         _toRunner.Writer.TryWrite(RunnerFrame.Encode(type, execId, payload));
 
-    /// <summary>Kills the sandbox and removes its runsc state, overlay mount and bundle. Idempotent.</summary>
-    public async Task DestroyAsync()
+    /// <summary>Kills the sandbox and removes its runsc state and, unless kept, its overlay mount and
+    /// bundle. Idempotent.</summary>
+    public async Task DestroyAsync(bool keepBundle = false)
     {
         if (Interlocked.Exchange(ref _destroyed, 1) == 1)
         {
@@ -134,7 +184,7 @@ public sealed class SandboxContainer
             try { _run.Kill(entireProcessTree: true); } catch { /* gone */ }
             await WaitAsync(Exited, TimeSpan.FromSeconds(5));
         }
-        Bundle.Destroy();
+        if (!keepBundle) Bundle.Destroy();
         OciBundle.TryDelete(_cli.Options.RootDirFor(SandboxId));
     }
 

@@ -8,6 +8,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Sandbox.Actors.Runner;
 using Sandbox.Actors.Runsc;
+using Sandbox.Actors.Storage;
 using static Sandbox.Actors.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Actors.Sandboxes;
@@ -41,6 +42,10 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private IActorRef? _withheldStreamAck;
     private DateTime _lastActivity = DateTime.UtcNow;
     private bool _tearingDown;
+    private bool _snapshotInProgress;
+    private uint _syncSeq;
+    /// <summary>What to do when the runner confirms a filesystem sync with that id.</summary>
+    private readonly Dictionary<uint, Action> _afterSync = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId { get; }
@@ -67,21 +72,35 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 break;
             case SandboxLifecycle.Created or SandboxLifecycle.Running:
                 // The journal says a container ran, but this incarnation has none: its node died or the
-                // actor restarted. Make sure no copy is left on this node, then record the loss.
+                // actor restarted. Make sure no copy is left on this node; then the sandbox falls back to
+                // its last complete checkpoint, or is lost.
                 _log.Warning("Sandbox {0} was running on {1} and its container is gone", _sandboxId, _state.Node ?? "?");
                 SandboxContainer.DestroyLeftoversAsync(_host.Runsc, _sandboxId).ContinueWith(_ => new LeftoversRemoved()).PipeTo(Self);
                 Become(() =>
                 {
-                    Command<LeftoversRemoved>(_ => Persist(new SandboxDeleted("lost", DateTimeOffset.UtcNow), e =>
+                    Command<LeftoversRemoved>(_ =>
                     {
-                        _state = _state.Apply(e);
-                        DeleteMessages(LastSequenceNr);
-                        Become(Gone);
-                        Stash.UnstashAll();
-                    }));
+                        if (_state.LatestCheckpoint is not null)
+                        {
+                            _state = _state with { Lifecycle = SandboxLifecycle.Checkpointed, Node = null };
+                            Become(Checkpointed);
+                            Stash.UnstashAll();
+                            return;
+                        }
+                        Persist(new SandboxDeleted("lost", DateTimeOffset.UtcNow), e =>
+                        {
+                            _state = _state.Apply(e);
+                            DeleteMessages(LastSequenceNr);
+                            Become(Gone);
+                            Stash.UnstashAll();
+                        });
+                    });
                     Command<object>(_ => Stash.Stash());
                 });
                 return;
+            case SandboxLifecycle.Checkpointed:
+                Become(Checkpointed);
+                break;
             default:
                 Become(Gone);
                 break;
@@ -99,7 +118,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             {
                 _state = _state.Apply(e);
                 _log.Info("Creating sandbox {0}", _sandboxId);
-                SandboxContainer.StartAsync(_host.Runsc, _sandboxId, _host.Options.StartTimeout, CancellationToken.None)
+                SandboxContainer.StartAsync(_host.Runsc, _sandboxId, _host.Options.StartTimeout, CancellationToken.None, SnapshotSeed(c.Settings.FilesystemSnapshotName))
                     .PipeTo(Self, success: ct => new ContainerStarted(ct), failure: ex => new ContainerFailed(ex.GetBaseException().Message));
                 Become(() => Starting(c.Session));
             });
@@ -136,6 +155,126 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             });
         });
         Command<object>(_ => Stash.Stash());
+    }
+
+    /// <summary>Checkpointed: no container; the next valid attach restores it here (§9.6).</summary>
+    private void Checkpointed()
+    {
+        Command<AttachSandbox>(a =>
+        {
+            // The token is checked before anything is restored (the reference restored first, §14).
+            if (!_state.TokenMatches(a.TokenSha256))
+            {
+                a.Session.Tell(new SandboxRejected(SandboxStatus.PermissionDenialError, "Invalid sandbox token.", CloseCodes.ApplicationError));
+                return;
+            }
+            a.Session.Tell(new StatusEvent(SandboxStatus.Restoring));
+            if (_host.Checkpoints is not { } store)
+            {
+                a.Session.Tell(new SandboxRejected(SandboxStatus.RestoreError,
+                    $"Failed to restore sandbox {_sandboxId}: checkpointing is not enabled on this server.", CloseCodes.ApplicationError));
+                return;
+            }
+            _log.Info("Restoring sandbox {0} from {1}", _sandboxId, _state.LatestCheckpoint!.Key);
+            RestoreFromCheckpointAsync(store, _state.LatestCheckpoint!)
+                .PipeTo(Self, success: c => new ContainerStarted(c), failure: ex => new ContainerFailed(ex.GetBaseException().Message));
+            Become(() => Restoring(a.Session));
+        });
+        Command<AdminCommand>(c =>
+        {
+            if (c.Action != AdminAction.Delete)
+            {
+                Sender.Tell(new AdminResult(false, $"sandbox {_sandboxId} is checkpointed, not running"));
+                return;
+            }
+            Sender.Tell(new AdminResult(true, ""));
+            Delete("deleted by operator", [], [], null, stopAfter: true);
+        });
+        Command<CreateSandbox>(c => c.Session.Tell(new SandboxRejected(SandboxStatus.CreationError,
+            $"Failed to create gVisor container: sandbox {c.SandboxId} already existed", CloseCodes.ApplicationError)));
+        Command<GetSandboxInfo>(_ => Sender.Tell(Info()));
+        Command<StopSandbox>(_ => Context.Stop(Self));
+        Command<DetachSession>(_ => { });
+        Command<OutputAck>(_ => { });
+        Command<IWithSandboxId>(m => { foreach (var e in AbsentSandboxReplies.For(m, _sandboxId, "CHECKPOINTED")) Sender.Tell(e); });
+        Command<object>(_ => { });
+    }
+
+    private void Restoring(IActorRef session)
+    {
+        Command<ContainerStarted>(m =>
+        {
+            _container = m.Container;
+            _host.Registry.Add(_sandboxId);
+            Persist(new SandboxRestored(_host.NodeName, DateTimeOffset.UtcNow), e =>
+            {
+                _state = _state.Apply(e);
+                _log.Info("Sandbox {0} restored on {1}", _sandboxId, _host.NodeName);
+                StartReadingRunner();
+                Become(Running);
+                AttachSession(session, restored: true);
+                Stash.UnstashAll();
+            });
+        });
+        Command<ContainerFailed>(m =>
+        {
+            _log.Warning("Sandbox {0} failed to restore: {1}", _sandboxId, m.Reason);
+            session.Tell(new SandboxRejected(SandboxStatus.RestoreError, $"Failed to restore sandbox {_sandboxId}: {m.Reason}", CloseCodes.ApplicationError));
+            Become(Checkpointed);
+            Stash.UnstashAll();
+        });
+        Command<object>(_ => Stash.Stash());
+    }
+
+    /// <summary>Fetches the checkpoint archive, checks its size and SHA-256 against the persisted
+    /// <see cref="CheckpointTaken"/>, unpacks image and writable layer into the sandbox's own bundle
+    /// path, and restores. Anything wrong leaves no container and no bundle behind.</summary>
+    private async Task<SandboxContainer> RestoreFromCheckpointAsync(IObjectStore store, CheckpointRef checkpoint)
+    {
+        var runsc = _host.Runsc;
+        await SandboxContainer.DestroyLeftoversAsync(runsc, _sandboxId);
+        var bundle = new OciBundle(runsc.Options, _sandboxId);
+        try
+        {
+            await using (var stream = await store.OpenReadAsync(checkpoint.Key, CancellationToken.None)
+                                      ?? throw new RunscException($"Latest checkpoint not found for sandbox {_sandboxId}"))
+            using (var hashing = new HashingStream(stream))
+            {
+                Directory.CreateDirectory(bundle.Dir);
+                try
+                {
+                    await TarArchive.ExtractAsync(bundle.Dir, hashing, CancellationToken.None);
+                }
+                catch (IOException) when (hashing.BytesRead != checkpoint.Size)
+                {
+                    // fall through to the integrity check, which names the problem
+                }
+                if (hashing.BytesRead != checkpoint.Size || hashing.Sha256Hex() != checkpoint.Sha256)
+                    throw new RunscException($"the checkpoint image is corrupt (expected {checkpoint.Size} bytes with sha256 {checkpoint.Sha256[..12]}…)");
+            }
+            return await SandboxContainer.RestoreAsync(runsc, bundle, bundle.ImageDir, _host.Options.StartTimeout, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            bundle.Destroy();
+            OciBundle.TryDelete(runsc.Options.RootDirFor(_sandboxId));
+            throw e is RunscException or ObjectStoreException ? e : new RunscException(e.Message);
+        }
+    }
+
+    /// <summary>For a create from a snapshot: unpacks the snapshot into the new sandbox's writable layer.</summary>
+    private Func<string, Task>? SnapshotSeed(string? name)
+    {
+        if (name is null) return null;
+        var store = _host.Snapshots;
+        return async upper =>
+        {
+            if (store is null) throw new InvalidOperationException("Filesystem snapshot is not enabled on the server.");
+            if (!SnapshotNames.IsValid(name)) throw new InvalidOperationException(SnapshotNames.Rule(name));
+            await using var s = await store.OpenReadAsync(SnapshotNames.Key(name), CancellationToken.None)
+                                ?? throw new InvalidOperationException($"Filesystem snapshot not found: {name}");
+            await TarArchive.ExtractAsync(upper, s, CancellationToken.None);
+        };
     }
 
     /// <summary>Gone (deleted) or never created: answer as the protocol says for a missing sandbox.</summary>
@@ -182,13 +321,18 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<Reconnect>(_ => OnReconnect());
         Command<OutputAck>(a => OnAck(a.Seq));
         Command<CheckpointSandbox>(_ => OnCheckpoint());
-        Command<SnapshotFilesystem>(_ => OnSnapshot());
+        Command<SnapshotFilesystem>(OnSnapshot);
+        Command<SnapshotDone>(OnSnapshotDone);
         Command<AdminCommand>(OnAdmin);
         Command<GetSandboxInfo>(_ => Sender.Tell(Info()));
         Command<IdleCheck>(_ => OnIdleCheck());
         // Hand-off (node leaving) or passivation: tear down and stop at once; the shard waits for our
         // termination, so asking it to passivate us here would leave the hand-off hanging.
-        Command<StopSandbox>(_ => Delete("stopped", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true, stopNow: true));
+        Command<StopSandbox>(_ =>
+        {
+            if (CanCheckpoint) BeginCheckpoint(CheckpointKind.Shutdown, null);
+            else Delete("stopped", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true, stopNow: true);
+        });
 
         // the runner's frames, with backpressure: each is acknowledged to the stream when handled
         Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
@@ -342,20 +486,223 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void OnCheckpoint()
     {
         Touch();
-        // Checkpoint storage arrives with the checkpoint feature; until a sandbox is created with it,
-        // the protocol's "not configured" answer applies (§6.6): the sandbox itself keeps running.
         Sender.Tell(new StatusEvent(SandboxStatus.Checkpointing));
-        Sender.Tell(new StatusEvent(SandboxStatus.CheckpointError,
-            $"Failed to checkpoint sandbox {_sandboxId}: Sandbox {_sandboxId} is not configured for checkpointing."));
-        Sender.Tell(new CloseSession(CloseCodes.ApplicationError));
+        if (!_state.Settings.EnableCheckpoint || _host.Checkpoints is null)
+        {
+            // §6.6: the sandbox itself keeps running
+            Sender.Tell(new StatusEvent(SandboxStatus.CheckpointError,
+                $"Failed to checkpoint sandbox {_sandboxId}: Sandbox {_sandboxId} is not configured for checkpointing."));
+            Sender.Tell(new CloseSession(CloseCodes.ApplicationError));
+            return;
+        }
+        if (_exec is { Finished: false })
+        {
+            Sender.Tell(new StatusEvent(SandboxStatus.ExecutionInProgressError, "Cannot checkpoint while an execution is in progress."));
+            return;
+        }
+        BeginCheckpoint(CheckpointKind.Client, Sender);
     }
 
-    private void OnSnapshot()
+    private void OnSnapshot(SnapshotFilesystem m)
     {
         Touch();
-        Sender.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotCreating));
-        Sender.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotError,
-            $"Failed to snapshot filesystem for sandbox {_sandboxId}: Filesystem snapshot is not enabled on the server."));
+        var replyTo = Sender;
+        replyTo.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotCreating));
+        string? refusal = null;
+        if (_host.Snapshots is null) refusal = "Filesystem snapshot is not enabled on the server.";
+        else if (m.Name is null || !SnapshotNames.IsValid(m.Name)) refusal = SnapshotNames.Rule(m.Name);
+        else if (_host.Runsc.Options.ReadonlyFilesystem) refusal = "the sandbox has a read-only filesystem; there is nothing to snapshot.";
+        else if (_snapshotInProgress) refusal = "another snapshot of this sandbox is in progress.";
+        if (refusal is not null)
+        {
+            replyTo.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotError, $"Failed to snapshot filesystem for sandbox {_sandboxId}: {refusal}"));
+            return;
+        }
+        // Ask the runner to sync first, so the sandbox's buffered writes have reached the upper layer.
+        _snapshotInProgress = true;
+        var syncId = ++_syncSeq;
+        _afterSync[syncId] = () => TakeSnapshotAsync(m.Name!).PipeTo(Self, success: _ => new SnapshotDone(m.Name!, null, replyTo),
+            failure: e => new SnapshotDone(m.Name!, e.GetBaseException().Message, replyTo));
+        _container!.Send(RunnerFrameType.Sync, syncId);
+    }
+
+    private Task<StoredObject> TakeSnapshotAsync(string name)
+    {
+        var store = _host.Snapshots!;
+        var upper = _container!.Bundle.UpperDir;
+        // the sandbox keeps running: a file that changes while it is read is taken as it was read
+        return TarArchive.CreateAsync(upper, ["."], toleratesChanges: true, s => store.PutAsync(SnapshotNames.Key(name), s, CancellationToken.None), CancellationToken.None);
+    }
+
+    private void OnSnapshotDone(SnapshotDone d)
+    {
+        _snapshotInProgress = false;
+        if (d.Error is null)
+        {
+            _log.Info("Sandbox {0}: filesystem snapshot {1} created", _sandboxId, d.Name);
+            d.ReplyTo.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotCreated));
+        }
+        else
+        {
+            d.ReplyTo.Tell(new StatusEvent(SandboxStatus.FilesystemSnapshotError, $"Failed to snapshot filesystem for sandbox {_sandboxId}: {d.Error}"));
+        }
+    }
+
+    // ---- checkpoint -----------------------------------------------------------------------------
+
+    private enum CheckpointKind { Client, Idle, Shutdown }
+
+    /// <summary>
+    /// Sync, `runsc checkpoint` (which stops the container), then one archive of memory image and
+    /// writable layer committed to the store. If storing fails the image is still here and the
+    /// sandbox is restored on the spot, so a failed checkpoint never costs the client its sandbox.
+    /// </summary>
+    private void BeginCheckpoint(CheckpointKind kind, IActorRef? replyTo)
+    {
+        var session = _session;
+        if (_exec is { Finished: false } exec)
+        {
+            // only a shutdown checkpoints with an execution running: it ends like a kill_process
+            _container!.Send(RunnerFrameType.Kill, exec.ExecId);
+            session?.Tell(new StatusEvent(SandboxStatus.ExecutionForceKilled));
+            session?.Tell(new StatusEvent(SandboxStatus.ExecutionDone));
+            _exec = null;
+            ReleaseStreamAck();
+        }
+        _tearingDown = true;
+        Timers.CancelAll();
+        var container = _container!;
+        var store = _host.Checkpoints!;
+        var key = $"sandbox_checkpoints/{_sandboxId}/ckpt_{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000}.tar";
+        var syncId = ++_syncSeq;
+        var started = false;
+        void Start()
+        {
+            if (started) return;
+            started = true;
+            Timers.Cancel("checkpoint-sync");
+            TakeCheckpointAsync(container, store, key).PipeTo(Self);
+        }
+        _afterSync[syncId] = Start;
+        container.Send(RunnerFrameType.Sync, syncId);
+        Timers.StartSingleTimer("checkpoint-sync", new CheckpointSyncTimeout(), TimeSpan.FromSeconds(5));
+        Become(() =>
+        {
+            Command<RunnerFrame>(f =>
+            {
+                if (f.Type == RunnerFrameType.Synced && _afterSync.Remove(f.ExecId, out var then)) then();
+                Sender.Tell(StreamAck.Instance);
+            });
+            Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+            Command<CheckpointSyncTimeout>(_ => Start());
+            Command<CheckpointStored>(m => OnCheckpointStored(m, kind, session ?? replyTo));
+            Command<CheckpointFailed>(m => OnCheckpointFailed(m, kind, session ?? replyTo));
+            Command<SnapshotDone>(OnSnapshotDone);
+            Command<ContainerExited>(_ => { });
+            Command<StreamDone>(_ => { });
+            Command<OutputAck>(_ => { });
+            Command<object>(_ => Stash.Stash());
+        });
+    }
+
+    private async Task<object> TakeCheckpointAsync(SandboxContainer c, IObjectStore store, string key)
+    {
+        OciBundle.TryDelete(c.Bundle.ImageDir);
+        var r = await c.CheckpointAsync(c.Bundle.ImageDir, CancellationToken.None);
+        if (!r.Ok) return new CheckpointFailed(r.Reason, StillRunning: true, Restored: null);
+        try
+        {
+            var stored = await TarArchive.CreateAsync(c.Bundle.Dir, ["image", "upper"], toleratesChanges: false,
+                s => store.PutAsync(key, s, CancellationToken.None), CancellationToken.None);
+            return new CheckpointStored(stored);
+        }
+        catch (Exception e)
+        {
+            var reason = e.GetBaseException().Message;
+            try
+            {
+                var back = await SandboxContainer.RestoreAsync(_host.Runsc, c.Bundle, c.Bundle.ImageDir, _host.Options.StartTimeout, CancellationToken.None);
+                return new CheckpointFailed(reason, StillRunning: true, Restored: back);
+            }
+            catch (Exception e2)
+            {
+                c.Bundle.Destroy();
+                return new CheckpointFailed($"{reason}; bringing the sandbox back failed too: {e2.GetBaseException().Message}", StillRunning: false, Restored: null);
+            }
+        }
+    }
+
+    private void OnCheckpointStored(CheckpointStored m, CheckpointKind kind, IActorRef? session)
+    {
+        var o = m.Stored;
+        Persist(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, DateTimeOffset.UtcNow), e =>
+        {
+            var previous = _state.LatestCheckpoint;
+            _state = _state.Apply(e);
+            if (previous is not null && previous.Key != o.Key) _ = _host.Checkpoints!.DeleteAsync(previous.Key, CancellationToken.None);
+            _log.Info("Sandbox {0} checkpointed to {1} ({2} bytes)", _sandboxId, o.Key, o.Size);
+            _container?.Bundle.Destroy();
+            _container = null;
+            _exec = null;
+            _host.Registry.Remove(_sandboxId);
+            session?.Tell(new StatusEvent(SandboxStatus.Deleting));
+            session?.Tell(new StatusEvent(SandboxStatus.Deleted));   // before CHECKPOINTED: stops the Python client reconnecting
+            if (kind == CheckpointKind.Client) session?.Tell(new StatusEvent(SandboxStatus.Checkpointed));
+            session?.Tell(new CloseSession(CloseCodes.Normal));
+            if (_session is not null) Context.Unwatch(_session);
+            _session = null;
+            _tearingDown = false;
+            Become(Checkpointed);
+            Stash.UnstashAll();
+            if (kind == CheckpointKind.Shutdown) Context.Stop(Self);
+            else Passivate();
+        });
+    }
+
+    private void OnCheckpointFailed(CheckpointFailed m, CheckpointKind kind, IActorRef? session)
+    {
+        _log.Warning("Sandbox {0}: checkpoint failed: {1}", _sandboxId, m.Reason);
+        var message = $"Failed to checkpoint sandbox {_sandboxId}: {m.Reason}";
+        if (m.StillRunning)
+        {
+            if (m.Restored is not null)
+            {
+                _container = m.Restored;
+                StartReadingRunner();
+            }
+            _tearingDown = false;
+            Become(Running);
+            Stash.UnstashAll();
+            Touch();
+            if (kind == CheckpointKind.Client) session?.Tell(new StatusEvent(SandboxStatus.CheckpointError, message));
+            if (kind == CheckpointKind.Shutdown)
+                Delete("stopped; checkpoint failed", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true, stopNow: true);
+            return;
+        }
+        // The container is gone; the previous checkpoint, if any, is still the sandbox's latest.
+        _container = null;
+        _host.Registry.Remove(_sandboxId);
+        session?.Tell(new StatusEvent(SandboxStatus.CheckpointError, message));
+        session?.Tell(new StatusEvent(SandboxStatus.Deleted));
+        session?.Tell(new CloseSession(CloseCodes.ApplicationError));
+        _session = null;
+        _tearingDown = false;
+        if (_state.LatestCheckpoint is not null)
+        {
+            _state = _state with { Lifecycle = SandboxLifecycle.Checkpointed, Node = null };
+            Become(Checkpointed);
+            Stash.UnstashAll();
+            Passivate();
+            return;
+        }
+        Persist(new SandboxDeleted("checkpoint failed", DateTimeOffset.UtcNow), e =>
+        {
+            _state = _state.Apply(e);
+            DeleteMessages(LastSequenceNr);
+            Become(Gone);
+            Stash.UnstashAll();
+            Passivate();
+        });
     }
 
     private void OnAdmin(AdminCommand c)
@@ -395,6 +742,9 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             case RunnerFrameType.FailedToStart when exec is not null:
                 Emit(exec.AddOutput(ref _seq, true, Encoding.UTF8.GetBytes($"failed to start: {f.Payload.ToString()}\n"))!);
                 foreach (var e in exec.Finish(ref _seq)) Emit(e);
+                break;
+            case RunnerFrameType.Synced:
+                if (_afterSync.Remove(f.ExecId, out var then)) then();
                 break;
             case RunnerFrameType.Exited when exec is not null:
                 Touch();
@@ -455,9 +805,22 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Timers.StartSingleTimer("idle", IdleCheck.Instance, limit - idleFor);
             return;
         }
+        if (_exec is { Finished: false })
+        {
+            Timers.StartSingleTimer("idle", IdleCheck.Instance, limit);   // never expire mid-execution
+            return;
+        }
+        if (_state.Settings.AutoCheckpointOnIdle && CanCheckpoint)
+        {
+            _log.Info("Sandbox {0} idle for {1:0.#} s: checkpointing", _sandboxId, idleFor.TotalSeconds);
+            BeginCheckpoint(CheckpointKind.Idle, null);
+            return;
+        }
         _log.Info("Sandbox {0} idle for {1:0.#} s: deleting", _sandboxId, idleFor.TotalSeconds);
         Delete("idle timeout", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true);
     }
+
+    private bool CanCheckpoint => _state.Settings.EnableCheckpoint && _host.Checkpoints is not null && _container is not null;
 
     // ---- teardown ---------------------------------------------------------------------------------
 
@@ -479,9 +842,11 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             {
                 _host.Registry.Remove(_sandboxId);
                 _container = null;
+                var checkpoint = _state.LatestCheckpoint;
                 Persist(new SandboxDeleted(reason, DateTimeOffset.UtcNow), e =>
                 {
                     _state = _state.Apply(e);
+                    if (checkpoint is not null) _ = _host.Checkpoints?.DeleteAsync(checkpoint.Key, CancellationToken.None);
                     _log.Info("Sandbox {0} deleted ({1})", _sandboxId, reason);
                     foreach (var ev in after)
                     {
@@ -534,6 +899,10 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private sealed record ContainerExited(SandboxContainer Container, int ExitCode);
     private sealed record ContainerDestroyed(string? Error);
     private sealed record LeftoversRemoved;
+    private sealed record CheckpointStored(StoredObject Stored);
+    private sealed record CheckpointFailed(string Reason, bool StillRunning, SandboxContainer? Restored);
+    private sealed record CheckpointSyncTimeout;
+    private sealed record SnapshotDone(string Name, string? Error, IActorRef ReplyTo);
     private sealed class IdleCheck { public static readonly IdleCheck Instance = new(); }
     private sealed class StreamInit { public static readonly StreamInit Instance = new(); }
     private sealed class StreamAck { public static readonly StreamAck Instance = new(); }

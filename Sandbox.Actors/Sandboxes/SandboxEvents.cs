@@ -12,3 +12,9 @@ public sealed record SandboxCreated(string SandboxId, string TokenSha256, Sandbo
 public sealed record SandboxStarted(string Node, DateTimeOffset At) : ISandboxEvent;
 
 public sealed record SandboxDeleted(string Reason, DateTimeOffset At) : ISandboxEvent;
+
+/// <summary>A complete checkpoint (memory image and writable layer, one archive) was committed to the store.</summary>
+public sealed record CheckpointTaken(string Key, long Size, string Sha256, long Generation, DateTimeOffset At) : ISandboxEvent;
+
+/// <summary>The sandbox was restored from its latest checkpoint on <paramref name="Node"/>.</summary>
+public sealed record SandboxRestored(string Node, DateTimeOffset At) : ISandboxEvent;

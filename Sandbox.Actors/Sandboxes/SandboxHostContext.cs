@@ -1,3 +1,4 @@
+using Sandbox.Actors.Storage;
 using Sandbox.Actors.Runsc;
 
 namespace Sandbox.Actors.Sandboxes;
@@ -12,4 +13,10 @@ public sealed record SandboxHostOptions
 }
 
 /// <summary>What every sandbox actor on this node shares: the runsc driver, its node name and registry.</summary>
-public sealed record SandboxHostContext(RunscCli Runsc, SandboxHostOptions Options, string NodeName, ContainerRegistry Registry);
+public sealed record SandboxHostContext(RunscCli Runsc, SandboxHostOptions Options, string NodeName, ContainerRegistry Registry)
+{
+    /// <summary>Checkpoint storage; null when checkpointing is off on this node.</summary>
+    public IObjectStore? Checkpoints { get; init; }
+    /// <summary>Filesystem snapshot storage; null when snapshots are off.</summary>
+    public IObjectStore? Snapshots { get; init; }
+}

@@ -3,7 +3,10 @@ using System.Text;
 
 namespace Sandbox.Actors.Sandboxes;
 
-public enum SandboxLifecycle { New, Created, Running, Deleted }
+public enum SandboxLifecycle { New, Created, Running, Checkpointed, Deleted }
+
+/// <summary>Where a committed checkpoint is and how to recognise it intact.</summary>
+public sealed record CheckpointRef(string Key, long Size, string Sha256, long Generation);
 
 /// <summary>What the journal says about one sandbox. Pure: changed only by <see cref="Apply"/>.</summary>
 public sealed record SandboxState(
@@ -12,7 +15,8 @@ public sealed record SandboxState(
     string? TokenSha256,
     SandboxSettings Settings,
     string? Node,
-    DateTimeOffset? CreatedAt) : ISandboxWireMessage
+    DateTimeOffset? CreatedAt,
+    CheckpointRef? LatestCheckpoint = null) : ISandboxWireMessage
 {
     public static SandboxState Empty(string sandboxId) =>
         new(sandboxId, SandboxLifecycle.New, null, SandboxSettings.Default, null, null);
@@ -24,7 +28,12 @@ public sealed record SandboxState(
             Lifecycle = SandboxLifecycle.Created, TokenSha256 = c.TokenSha256, Settings = c.Settings, CreatedAt = c.At,
         },
         SandboxStarted s => this with { Lifecycle = SandboxLifecycle.Running, Node = s.Node },
-        SandboxDeleted => this with { Lifecycle = SandboxLifecycle.Deleted, Node = null },
+        SandboxDeleted => this with { Lifecycle = SandboxLifecycle.Deleted, Node = null, LatestCheckpoint = null },
+        CheckpointTaken c => this with
+        {
+            Lifecycle = SandboxLifecycle.Checkpointed, Node = null, LatestCheckpoint = new CheckpointRef(c.Key, c.Size, c.Sha256, c.Generation),
+        },
+        SandboxRestored r => this with { Lifecycle = SandboxLifecycle.Running, Node = r.Node },
         _ => this,
     };
 

@@ -28,6 +28,8 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(SandboxCreated)] = "ev-created.v1",
             [typeof(SandboxStarted)] = "ev-started.v1",
             [typeof(SandboxDeleted)] = "ev-deleted.v1",
+            [typeof(CheckpointTaken)] = "ev-checkpoint-taken.v1",
+            [typeof(SandboxRestored)] = "ev-restored.v1",
             [typeof(SandboxState)] = "st-sandbox.v1",
             // commands
             [typeof(CreateSandbox)] = "create",

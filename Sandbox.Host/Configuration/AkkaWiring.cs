@@ -15,10 +15,13 @@ namespace Sandbox.Host.Configuration;
 /// <summary>DI key of the sandbox shard region (or its proxy on gateway-only nodes).</summary>
 public sealed class SandboxRegion;
 
+/// <summary>What a node owns outside Akka: its container registry and its storage.</summary>
+public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.Storage.IObjectStore? Checkpoints, Sandbox.Actors.Storage.IObjectStore? Snapshots);
+
 /// <summary>The node's Akka wiring as small composable steps (tests reuse them).</summary>
 public static class AkkaWiring
 {
-    public static AkkaConfigurationBuilder ConfigureSandboxNode(this AkkaConfigurationBuilder b, SandboxHostSettings s, ContainerRegistry registry)
+    public static AkkaConfigurationBuilder ConfigureSandboxNode(this AkkaConfigurationBuilder b, SandboxHostSettings s, NodeResources node)
     {
         foreach (var file in new[] { "akka.hocon", "sharding.hocon", "persistence.hocon" })
         {
@@ -36,7 +39,7 @@ public static class AkkaWiring
             .WithClustering(new ClusterOptions { Roles = s.Roles.ToArray(), SeedNodes = s.SeedNodes.ToArray() })
             .WithCustomSerializer("sandbox", [typeof(ISandboxWireMessage)], system => new SandboxSerializer(system))
             .ConfigurePersistence(s)
-            .ConfigureSandboxes(s, registry)
+            .ConfigureSandboxes(s, node)
             .WithActors((system, _) =>
             {
                 // A single node with no seeds forms its own cluster.
@@ -55,14 +58,14 @@ public static class AkkaWiring
         return b.WithSqlPersistence(connectionString: s.EffectiveConnectionString, providerName: provider, autoInitialize: true);
     }
 
-    public static AkkaConfigurationBuilder ConfigureSandboxes(this AkkaConfigurationBuilder b, SandboxHostSettings s, ContainerRegistry registry)
+    public static AkkaConfigurationBuilder ConfigureSandboxes(this AkkaConfigurationBuilder b, SandboxHostSettings s, NodeResources node)
     {
         if (s.IsSandboxHost)
         {
             b.WithShardRegion<SandboxRegion>("sandbox",
                 (system, _) =>
                 {
-                    var host = HostContext(system, s, registry);
+                    var host = HostContext(system, s, node);
                     return id => SandboxActor.PropsFor(id, host);
                 },
                 new SandboxMessageExtractor(),
@@ -77,13 +80,13 @@ public static class AkkaWiring
                 });
             b.WithActors((system, registryOfActors) =>
             {
-                system.ActorOf(HostAgent.PropsFor(HostContext(system, s, registry)), HostAgent.Name);
+                system.ActorOf(HostAgent.PropsFor(HostContext(system, s, node)), HostAgent.Name);
                 var runsc = new RunscCli(s.Runsc);
                 // Last line of defence: whatever the sandboxes did not remove on the way out goes now.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "remove-leftover-sandboxes",
                     async () =>
                     {
-                        await registry.DestroyAllAsync(runsc);
+                        await node.Registry.DestroyAllAsync(runsc);
                         return Akka.Done.Instance;
                     });
             });
@@ -95,8 +98,12 @@ public static class AkkaWiring
         return b;
     }
 
-    private static SandboxHostContext HostContext(ActorSystem system, SandboxHostSettings s, ContainerRegistry registry) =>
-        new(new RunscCli(s.Runsc), s.Sandboxes, Cluster.Get(system).SelfAddress.ToString(), registry);
+    private static SandboxHostContext HostContext(ActorSystem system, SandboxHostSettings s, NodeResources node) =>
+        new(new RunscCli(s.Runsc), s.Sandboxes, Cluster.Get(system).SelfAddress.ToString(), node.Registry)
+        {
+            Checkpoints = node.Checkpoints,
+            Snapshots = node.Snapshots,
+        };
 
     private static Akka.Event.LogLevel AkkaLogLevel(string level) => level.ToUpperInvariant() switch
     {

@@ -24,6 +24,13 @@ public sealed record SandboxHostSettings
     public RunscOptions Runsc { get; init; } = new();
     public SandboxHostOptions Sandboxes { get; init; } = new();
     public GatewayOptions Gateway { get; init; } = new();
+    /// <summary>Checkpoints: files under a directory (a disk or a FUSE-mounted bucket) wins over a bucket
+    /// reached through the GCS API; neither turns checkpointing off.</summary>
+    public string? CheckpointMountPath { get; init; }
+    public string? CheckpointBucket { get; init; }
+    public string? SnapshotMountPath { get; init; }
+    public string? SnapshotBucket { get; init; }
+
     /// <summary>Where the hocon/ files are (next to the executable by default).</summary>
     public string HoconDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "hocon");
 
@@ -58,6 +65,10 @@ public sealed record SandboxHostSettings
             Persistence = Str("SANDBOX_PERSISTENCE", "sqlite").ToLowerInvariant() is "postgres" or "postgresql" ? PersistenceProvider.Postgres : PersistenceProvider.Sqlite,
             ConnectionString = env("SANDBOX_DB_CONNECTION") is { Length: > 0 } cs ? cs : null,
             LogLevel = Str("LOG_LEVEL", d.LogLevel),
+            CheckpointMountPath = env("SANDBOX_CHECKPOINT_MOUNT_PATH") is { Length: > 0 } cm ? cm : null,
+            CheckpointBucket = env("SANDBOX_CHECKPOINT_BUCKET") is { Length: > 0 } cb ? cb : null,
+            SnapshotMountPath = env("FILESYSTEM_SNAPSHOT_MOUNT_PATH") is { Length: > 0 } sm ? sm : null,
+            SnapshotBucket = env("FILESYSTEM_SNAPSHOT_BUCKET") is { Length: > 0 } sb ? sb : null,
             Runsc = RunscOptions.FromEnvironment(env, dataDir),
             Gateway = d.Gateway with
             {

@@ -13,11 +13,25 @@ namespace Sandbox.Tests.Support;
 /// </summary>
 public class ServerFixture : IAsyncLifetime
 {
-    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "sandbox-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    public string Dir { get; }
+    /// <summary>A node of its own, or (with <paramref name="sharedDir"/>) a second node on the same
+    /// journal, stores and bundle paths, as another host process of one deployment would be.</summary>
+    public ServerFixture() : this(null) { }
+
+    protected ServerFixture(string? sharedDir)
+    {
+        Dir = sharedDir ?? Path.Combine(Path.GetTempPath(), "sandbox-tests-" + Guid.NewGuid().ToString("N")[..8]);
+        _ownsDir = sharedDir is null;
+    }
+
+    private readonly bool _ownsDir;
     public SandboxHostSettings Settings { get; private set; } = null!;
     public WebApplication App { get; private set; } = null!;
     public Uri HttpBase { get; private set; } = null!;
     public Uri WsBase { get; private set; } = null!;
+
+    /// <summary>A second node over the same journal, stores and bundle paths as <paramref name="first"/>.</summary>
+    public static ServerFixture SharingStateWith(ServerFixture first) => new(first.Dir);
 
     protected virtual SandboxHostSettings Customize(SandboxHostSettings s) => s;
 
@@ -36,6 +50,8 @@ public class ServerFixture : IAsyncLifetime
             "RUNSC_ROOT_DIR_BASE" => Path.Combine(Dir, "state"),
             "RUNSC_BUNDLE_DIR_BASE" => Path.Combine(Dir, "bundles"),
             "SANDBOX_ROOTFS" => RootfsPath,
+            "SANDBOX_CHECKPOINT_MOUNT_PATH" => Path.Combine(Dir, "checkpoints"),
+            "FILESYSTEM_SNAPSHOT_MOUNT_PATH" => Path.Combine(Dir, "snapshots"),
             "LOG_LEVEL" => Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warn",
             _ => null,
         });
@@ -81,7 +97,10 @@ public class ServerFixture : IAsyncLifetime
         await App.StopAsync();
         await App.DisposeAsync();
         var left = Leftovers();
-        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (_ownsDir)
+        {
+            try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
         if (left.Count > 0) throw new InvalidOperationException("leaked after shutdown: " + string.Join(", ", left));
     }
 
