@@ -48,6 +48,14 @@ public static class SandboxServer
         customize?.Invoke(builder);
 
         var app = builder.Build();
+        // Kestrel stops first and would wait for open WebSockets to drain. Run the node's coordinated
+        // shutdown before that instead: sandboxes are checkpointed or deleted, their clients told and
+        // their sockets closed, so the web server then finds nothing left to wait for.
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            var system = app.Services.GetRequiredService<ActorSystem>();
+            CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).Wait(TimeSpan.FromMinutes(3));
+        });
         app.UseWebSockets();
         app.MapSandboxGateway();
         return app;

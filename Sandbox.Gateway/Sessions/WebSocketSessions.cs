@@ -20,7 +20,13 @@ public static class WebSocketSessions
         var session = gateway.System.ActorOf(SessionActor.PropsFor(gateway.Region, mode, channel, gateway.Options));
         try
         {
-            await ReceiveLoop(socket, session, gateway.Options.MaxMessageBytes, channel, ctx.RequestAborted);
+            var receiving = ReceiveLoop(socket, session, gateway.Options.MaxMessageBytes, channel, ctx.RequestAborted);
+            if (await Task.WhenAny(receiving, gateway.System.WhenTerminated) != receiving && socket.State == WebSocketState.Open)
+            {
+                // the node is gone without a word from the sandbox: tell the client we are going away
+                try { await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, null, CancellationToken.None); }
+                catch (Exception) { /* already broken */ }
+            }
         }
         finally
         {

@@ -92,16 +92,29 @@ public class ServerFixture : IAsyncLifetime
         return left;
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Stops the node (coordinated shutdown) and checks that it left nothing behind.</summary>
+    public async Task StopAsync()
     {
+        if (_stopped) return;
+        _stopped = true;
         await App.StopAsync();
         await App.DisposeAsync();
         var left = Leftovers();
+        if (left.Count > 0) throw new InvalidOperationException("leaked after shutdown: " + string.Join(", ", left));
+    }
+
+    private bool _stopped;
+
+    public async Task DisposeAsync()
+    {
+        var left = new List<string>();
+        try { await StopAsync(); }
+        catch (InvalidOperationException e) { left.Add(e.Message); }
         if (_ownsDir)
         {
             try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
-        if (left.Count > 0) throw new InvalidOperationException("leaked after shutdown: " + string.Join(", ", left));
+        if (left.Count > 0) throw new InvalidOperationException(string.Join(", ", left));
     }
 
     private static int FreePort()
