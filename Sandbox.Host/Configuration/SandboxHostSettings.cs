@@ -30,6 +30,9 @@ public sealed record SandboxHostSettings
     public string? CheckpointBucket { get; init; }
     public string? SnapshotMountPath { get; init; }
     public string? SnapshotBucket { get; init; }
+    /// <summary>An endpoint for a GCS emulator (STORAGE_EMULATOR_HOST); unset means Google's service
+    /// with Application Default Credentials.</summary>
+    public string? GcsEndpoint { get; init; }
 
     /// <summary>Where the hocon/ files are (next to the executable by default).</summary>
     public string HoconDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "hocon");
@@ -69,6 +72,7 @@ public sealed record SandboxHostSettings
             CheckpointBucket = env("SANDBOX_CHECKPOINT_BUCKET") is { Length: > 0 } cb ? cb : null,
             SnapshotMountPath = env("FILESYSTEM_SNAPSHOT_MOUNT_PATH") is { Length: > 0 } sm ? sm : null,
             SnapshotBucket = env("FILESYSTEM_SNAPSHOT_BUCKET") is { Length: > 0 } sb ? sb : null,
+            GcsEndpoint = env("STORAGE_EMULATOR_HOST") is { Length: > 0 } ge ? ge : null,
             Runsc = RunscOptions.FromEnvironment(env, dataDir),
             Gateway = d.Gateway with
             {

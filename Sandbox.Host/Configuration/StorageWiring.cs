@@ -7,11 +7,11 @@ public static class StorageWiring
 {
     /// <summary>A mount path means files in that directory (how a bucket is used through Cloud Storage
     /// FUSE); a bucket alone means Google Cloud Storage through its API; neither means off.</summary>
-    public static IObjectStore? Create(string? mountPath, string? bucket) =>
+    public static IObjectStore? Create(string? mountPath, string? bucket, string? gcsEndpoint) =>
         mountPath is not null ? new DirectoryObjectStore(mountPath)
-        : bucket is not null ? GcsObjectStore.FromEnvironment(bucket, "")
+        : bucket is not null ? new GcsObjectStore(bucket, prefix: null, endpoint: gcsEndpoint)
         : null;
 
     public static (IObjectStore? Checkpoints, IObjectStore? Snapshots) Stores(SandboxHostSettings s) =>
-        (Create(s.CheckpointMountPath, s.CheckpointBucket), Create(s.SnapshotMountPath, s.SnapshotBucket));
+        (Create(s.CheckpointMountPath, s.CheckpointBucket, s.GcsEndpoint), Create(s.SnapshotMountPath, s.SnapshotBucket, s.GcsEndpoint));
 }

@@ -105,7 +105,7 @@ public class ServerFixture : IAsyncLifetime
 
     private bool _stopped;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         var left = new List<string>();
         try { await StopAsync(); }
