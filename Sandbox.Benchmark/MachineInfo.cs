@@ -8,12 +8,16 @@ public sealed record MachineInfo
 {
     public int Processors { get; init; }
     public string CpuModel { get; init; } = "unknown";
-    public double? TotalMemoryGiB { get; init; }
+    public double? TotalMemoryGib { get; init; }
     public string Kernel { get; init; } = "unknown";
     public string RunscVersion { get; init; } = "unknown";
     /// <summary>The gVisor platform the server uses, with where that knowledge came from.</summary>
     public string Platform { get; init; } = "unknown";
     public string Dotnet { get; init; } = RuntimeInformation.FrameworkDescription;
+    /// <summary>/proc/loadavg when the run began: other work on the machine skews every latency.</summary>
+    public string LoadAverageAtStart { get; init; } = "unknown";
+    /// <summary>runsc processes that do not belong to the benchmarked server (another server or a test suite).</summary>
+    public int? OtherRunscProcessesAtStart { get; init; }
     public int? ServerPid { get; init; }
     public string? ServerFoundBy { get; init; }
     public string? ServerCommandLine { get; init; }
@@ -25,10 +29,12 @@ public sealed record MachineInfo
             // nproc honours the CPU affinity mask, as Environment.ProcessorCount does
             Processors = Environment.ProcessorCount,
             CpuModel = ProcFs.CpuModel() ?? "unknown",
-            TotalMemoryGiB = ProcFs.MeminfoField("MemTotal") is { } bytes ? Math.Round(bytes / (1024.0 * 1024 * 1024), 1) : null,
+            TotalMemoryGib = ProcFs.MeminfoField("MemTotal") is { } bytes ? Math.Round(bytes / (1024.0 * 1024 * 1024), 1) : null,
             Kernel = ProcFs.ReadOrNull("/proc/sys/kernel/osrelease")?.Trim() ?? "unknown",
             RunscVersion = await RunscVersionAsync(),
             Platform = PlatformOf(server),
+            LoadAverageAtStart = string.Join(" ", (ProcFs.ReadOrNull("/proc/loadavg") ?? "unknown").Split(' ').Take(3)),
+            OtherRunscProcessesAtStart = server is null ? null : ProcFs.RunscProcesses(null).Count - ProcFs.RunscProcesses(server.Pid).Count,
             ServerPid = server?.Pid,
             ServerFoundBy = server?.How ?? serverProblem,
             ServerCommandLine = server?.CommandLine,
@@ -37,8 +43,10 @@ public sealed record MachineInfo
 
     public IEnumerable<string> Lines()
     {
-        yield return $"machine:  {Processors} CPUs ({CpuModel}), {TotalMemoryGiB?.ToString("0.0") ?? "?"} GiB RAM, Linux {Kernel}, {Dotnet}";
+        yield return $"machine:  {Processors} CPUs ({CpuModel}), {TotalMemoryGib?.ToString("0.0") ?? "?"} GiB RAM, Linux {Kernel}, {Dotnet}";
         yield return $"gVisor:   {RunscVersion}; platform {Platform}";
+        var others = OtherRunscProcessesAtStart is > 0 ? $"; {OtherRunscProcessesAtStart} runsc processes of something else are running (they share the CPUs)" : "";
+        yield return $"load:     {LoadAverageAtStart} (1/5/15 min) at start{others}";
         yield return ServerPid is { } pid ? $"server:   PID {pid} ({ServerFoundBy}): {ServerCommandLine}" : $"server:   process unknown ({ServerFoundBy})";
     }
 

@@ -53,11 +53,28 @@ public static class ProcFs
         return new ProcessMemory(count, rss, pss);
     }
 
-    /// <summary>The same figures per process name (comm), to show where gVisor's memory sits.</summary>
-    public static Dictionary<string, ProcessMemory> MemoryByName(IEnumerable<int> pids) =>
-        pids.GroupBy(p => ReadOrNull($"/proc/{p}/comm")?.Trim() ?? "?")
-            .Where(g => g.Key != "?")
-            .ToDictionary(g => g.Key, g => Memory(g));
+    /// <summary>The same figures per gVisor role, to show where gVisor's memory sits.</summary>
+    public static Dictionary<string, ProcessMemory> MemoryByRole(IEnumerable<int> pids) =>
+        pids.GroupBy(RunscRole).Where(g => g.Key is not null).ToDictionary(g => g.Key!, g => Memory(g));
+
+    /// <summary>
+    /// runsc re-executes itself for the sentry and the gofer (comm "exe", argv[0] "runsc-sandbox" /
+    /// "runsc-gofer"); the platform's stub processes are forks of the sentry with an empty command line.
+    /// </summary>
+    private static string? RunscRole(int pid)
+    {
+        var comm = ReadOrNull($"/proc/{pid}/comm")?.Trim();
+        if (comm is null) return null;
+        var argv0 = ReadOrNull($"/proc/{pid}/cmdline")?.Split('\0')[0] ?? "";
+        return argv0 switch
+        {
+            "runsc-sandbox" => "runsc-sandbox (sentry)",
+            "runsc-gofer" => "runsc-gofer",
+            "" => "platform stubs",
+            _ when comm == "runsc" => "runsc run",
+            _ => comm,
+        };
+    }
 
     /// <summary>
     /// gVisor's processes: comm starting with "runsc" (runsc, runsc-sandbox, runsc-gofer) or the

@@ -71,12 +71,12 @@ public sealed record BenchmarkReport
             else
             {
                 text.AppendLine($"memory per idle sandbox ({memory.SandboxesCreated} of {memory.SandboxesRequested} created and held open, {memory.Errors} errors; MiB = 2^20 bytes):");
-                text.AppendLine($"  server process (PID {memory.ServerPid}), VmRSS:     {memory.ServerRssBeforeMiB,8:0.0} -> {memory.ServerRssAfterMiB,8:0.0} MiB   = {memory.ServerRssPerSandboxMiB:0.00} MiB per sandbox");
-                text.AppendLine($"  gVisor's own ({memory.RunscProcessesBefore} -> {memory.RunscProcessesAfter} runsc processes), summed VmRSS: {memory.RunscRssBeforeMiB,8:0.0} -> {memory.RunscRssAfterMiB,8:0.0} MiB   = {memory.RunscRssPerSandboxMiB:0.00} MiB per sandbox");
-                text.AppendLine($"  gVisor's own, summed PSS (shared pages split between processes): {memory.RunscPssPerSandboxMiB:0.00} MiB per sandbox");
-                if (memory.RunscByProcessName.Count > 0)
-                    text.AppendLine("  by process (all sandboxes): " + string.Join(", ", memory.RunscByProcessName.OrderByDescending(g => g.Value.RssMiB)
-                        .Select(g => $"{g.Key} {g.Value.Processes}x RSS {g.Value.RssMiB:0.0} / PSS {g.Value.PssMiB:0.0} MiB")));
+                text.AppendLine($"  server process (PID {memory.ServerPid}), VmRSS:     {memory.ServerRssBeforeMib,8:0.0} -> {memory.ServerRssAfterMib,8:0.0} MiB   = {memory.ServerRssPerSandboxMib:0.00} MiB per sandbox");
+                text.AppendLine($"  gVisor's own ({memory.RunscProcessesBefore} -> {memory.RunscProcessesAfter} runsc processes), summed VmRSS: {memory.RunscRssBeforeMib,8:0.0} -> {memory.RunscRssAfterMib,8:0.0} MiB   = {memory.RunscRssPerSandboxMib:0.00} MiB per sandbox");
+                text.AppendLine($"  gVisor's own, summed PSS (shared pages split between processes): {memory.RunscPssPerSandboxMib:0.00} MiB per sandbox");
+                if (memory.RunscByRole.Count > 0)
+                    text.AppendLine("  by role (all sandboxes): " + string.Join(", ", memory.RunscByRole.OrderByDescending(g => g.Value.RssMib)
+                        .Select(g => $"{g.Key} {g.Value.Processes}x RSS {g.Value.RssMib:0.0} / PSS {g.Value.PssMib:0.0} MiB")));
                 if (memory.RunscPlatformFlags.Length > 0) text.AppendLine($"  runsc command lines carry: {string.Join(" ", memory.RunscPlatformFlags)}");
                 if (memory.RunscProcessesOfOtherServers > 0) text.AppendLine($"  ({memory.RunscProcessesOfOtherServers} runsc processes of other servers on this machine were not counted)");
                 foreach (var (kind, count) in memory.ErrorKinds) text.AppendLine($"  error: {count} x {kind}");

@@ -12,32 +12,32 @@ public sealed record MemoryResult
     public int Errors { get; init; }
     public Dictionary<string, int> ErrorKinds { get; init; } = [];
     public int? ServerPid { get; init; }
-    public double? ServerRssBeforeMiB { get; init; }
-    public double? ServerRssAfterMiB { get; init; }
+    public double? ServerRssBeforeMib { get; init; }
+    public double? ServerRssAfterMib { get; init; }
     /// <summary>(after − before) / sandboxes of the server's VmRSS: actors, sessions, sockets, runsc pipes.</summary>
-    public double? ServerRssPerSandboxMiB { get; init; }
+    public double? ServerRssPerSandboxMib { get; init; }
     public int? RunscProcessesBefore { get; init; }
     public int? RunscProcessesAfter { get; init; }
-    public double? RunscRssBeforeMiB { get; init; }
-    public double? RunscRssAfterMiB { get; init; }
+    public double? RunscRssBeforeMib { get; init; }
+    public double? RunscRssAfterMib { get; init; }
     /// <summary>gVisor's own cost: summed VmRSS of the runsc processes (sentry, gofer, runsc run, ptrace stubs) per sandbox.
     /// Shared pages (the runsc binary) count once per process, so this overstates the machine's real cost.</summary>
-    public double? RunscRssPerSandboxMiB { get; init; }
+    public double? RunscRssPerSandboxMib { get; init; }
     /// <summary>The same with proportional set size, which splits shared pages between their users: closer to the real cost.</summary>
-    public double? RunscPssPerSandboxMiB { get; init; }
-    /// <summary>Per process name with the sandboxes held: processes, summed VmRSS and PSS in MiB.</summary>
-    public Dictionary<string, ProcessGroupMemory> RunscByProcessName { get; init; } = [];
+    public double? RunscPssPerSandboxMib { get; init; }
+    /// <summary>Per gVisor process role with the sandboxes held: processes, summed VmRSS and PSS in MiB.</summary>
+    public Dictionary<string, ProcessGroupMemory> RunscByRole { get; init; } = [];
     public string[] RunscPlatformFlags { get; init; } = [];
     public int? RunscProcessesOfOtherServers { get; init; }
 
     public static MemoryResult Unavailable(string message) => new() { Status = "unavailable", Message = message };
 }
 
-public sealed record ProcessGroupMemory(int Processes, double RssMiB, double PssMiB);
+public sealed record ProcessGroupMemory(int Processes, double RssMib, double PssMib);
 
 public static class MemoryScenario
 {
-    private const double MiB = 1024 * 1024;
+    private const double BytesPerMib = 1024 * 1024;
     /// <summary>Creations in flight while filling the server: enough to be quick, few enough not to time out on a small machine.</summary>
     private const int CreationConcurrency = 5;
 
@@ -49,7 +49,7 @@ public static class MemoryScenario
         await WaitForEarlierSandboxesToGoAsync(context, server.Pid);
         var serverBefore = ProcFs.Memory([server.Pid]);
         var runscBefore = ProcFs.Memory(ProcFs.RunscProcesses(server.Pid));
-        context.Log($"memory: server RSS {serverBefore.RssBytes / MiB:0.0} MiB, {runscBefore.Processes} runsc processes before; creating {requested} idle sandboxes");
+        context.Log($"memory: server RSS {serverBefore.RssBytes / BytesPerMib:0.0} MiB, {runscBefore.Processes} runsc processes before; creating {requested} idle sandboxes");
 
         var errors = new LatencyRecorder("memory", requested);
         var held = new ConcurrentBag<SandboxHandle>();
@@ -68,7 +68,7 @@ public static class MemoryScenario
             var runscAfter = ProcFs.Memory(runscPids);
             var allRunsc = ProcFs.RunscProcesses(null).Count;
             var created = held.Count;
-            double? PerSandbox(long before, long after) => created > 0 ? Math.Round((after - before) / MiB / created, 2) : null;
+            double? PerSandbox(long before, long after) => created > 0 ? Math.Round((after - before) / BytesPerMib / created, 2) : null;
             var summary = errors.Summarize();
             return new MemoryResult
             {
@@ -77,17 +77,17 @@ public static class MemoryScenario
                 Errors = summary.Errors,
                 ErrorKinds = summary.ErrorKinds,
                 ServerPid = server.Pid,
-                ServerRssBeforeMiB = Math.Round(serverBefore.RssBytes / MiB, 1),
-                ServerRssAfterMiB = Math.Round(serverAfter.RssBytes / MiB, 1),
-                ServerRssPerSandboxMiB = PerSandbox(serverBefore.RssBytes, serverAfter.RssBytes),
+                ServerRssBeforeMib = Math.Round(serverBefore.RssBytes / BytesPerMib, 1),
+                ServerRssAfterMib = Math.Round(serverAfter.RssBytes / BytesPerMib, 1),
+                ServerRssPerSandboxMib = PerSandbox(serverBefore.RssBytes, serverAfter.RssBytes),
                 RunscProcessesBefore = runscBefore.Processes,
                 RunscProcessesAfter = runscAfter.Processes,
-                RunscRssBeforeMiB = Math.Round(runscBefore.RssBytes / MiB, 1),
-                RunscRssAfterMiB = Math.Round(runscAfter.RssBytes / MiB, 1),
-                RunscRssPerSandboxMiB = PerSandbox(runscBefore.RssBytes, runscAfter.RssBytes),
-                RunscPssPerSandboxMiB = PerSandbox(runscBefore.PssBytes, runscAfter.PssBytes),
-                RunscByProcessName = ProcFs.MemoryByName(runscPids).ToDictionary(g => g.Key,
-                    g => new ProcessGroupMemory(g.Value.Processes, Math.Round(g.Value.RssBytes / MiB, 1), Math.Round(g.Value.PssBytes / MiB, 1))),
+                RunscRssBeforeMib = Math.Round(runscBefore.RssBytes / BytesPerMib, 1),
+                RunscRssAfterMib = Math.Round(runscAfter.RssBytes / BytesPerMib, 1),
+                RunscRssPerSandboxMib = PerSandbox(runscBefore.RssBytes, runscAfter.RssBytes),
+                RunscPssPerSandboxMib = PerSandbox(runscBefore.PssBytes, runscAfter.PssBytes),
+                RunscByRole = ProcFs.MemoryByRole(runscPids).ToDictionary(g => g.Key,
+                    g => new ProcessGroupMemory(g.Value.Processes, Math.Round(g.Value.RssBytes / BytesPerMib, 1), Math.Round(g.Value.PssBytes / BytesPerMib, 1))),
                 RunscPlatformFlags = ProcFs.RunscPlatformFlags(runscPids),
                 RunscProcessesOfOtherServers = allRunsc - runscPids.Count,
             };
