@@ -8,9 +8,11 @@ public class CheckpointSpec(ServerFixture server) : IClassFixture<ServerFixture>
 {
     private const string S = "status:";
 
-    internal static async Task<(WsClient Client, string Id, string Token)> Create(ServerFixture server, object init)
+    internal static Task<(WsClient Client, string Id, string Token)> Create(ServerFixture server, object init) => Create(server.WsBase, init);
+
+    internal static async Task<(WsClient Client, string Id, string Token)> Create(Uri wsBase, object init)
     {
-        var c = await WsClient.ConnectAsync(new Uri(server.WsBase, "/create"));
+        var c = await WsClient.ConnectAsync(new Uri(wsBase, "/create"));
         await c.SendAsync(init);
         var events = await c.ReadUntilAsync(e => e == S + SandboxStatus.Running || e.StartsWith("error:"));
         var idEvent = events.Single(e => e.StartsWith("sandbox_id:")).Split(':');
