@@ -39,8 +39,6 @@ public sealed class LatencyRecorder(string measurement, int concurrency)
 
     public void Record(TimeSpan elapsed) => _samplesMs.Enqueue(elapsed.TotalMilliseconds);
 
-    public void RecordError(Exception e) => RecordError(SandboxOperations.Describe(e));
-
     public void RecordError(string reason)
     {
         Interlocked.Increment(ref _errors);

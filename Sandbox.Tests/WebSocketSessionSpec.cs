@@ -201,14 +201,23 @@ public class WebSocketSessionSpec(ServerFixture server) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task An_idle_sandbox_is_deleted_and_its_client_told()
+    public async Task Idle_time_counts_from_the_last_activity_and_an_idle_sandbox_is_deleted_and_its_client_told()
     {
         var (c, _, _) = await Create(new { idle_timeout = 2 });
         await using var _c = c;
-        await c.SendAsync(new { language = "bash", code = "echo busy" });   // activity resets the timer
-        await c.ReadUntilAsync(e => e == S + SandboxStatus.ExecutionDone);
+        // busy for twice the timeout: stdin, executions and output all count as activity
+        var until = DateTime.UtcNow.AddSeconds(4);
+        var idleFrom = DateTime.UtcNow;
+        while (DateTime.UtcNow < until)
+        {
+            await Task.Delay(700);
+            await c.SendAsync(new { language = "bash", code = "echo busy" });
+            Assert.Equal(S + SandboxStatus.ExecutionDone, (await c.ReadUntilAsync(e => e == S + SandboxStatus.ExecutionDone))[^1]);
+            idleFrom = DateTime.UtcNow;
+        }
         var events = await c.ReadUntilClosedAsync(TimeSpan.FromSeconds(15));
         Assert.Equal([S + SandboxStatus.Deleting, S + SandboxStatus.Deleted], events);
+        Assert.InRange((DateTime.UtcNow - idleFrom).TotalSeconds, 1.5, 6);
     }
 
     [Fact]
