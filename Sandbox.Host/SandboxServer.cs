@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
+using NLog.Extensions.Logging;
 using NLog.Web;
 using Sandbox.Actors.Hosting;
 using Sandbox.Actors.Runsc;
@@ -36,7 +37,13 @@ public static class SandboxServer
             registry.DestroyAllAsync(new RunscCli(s.Runsc)).GetAwaiter().GetResult();
         }
         var (checkpoints, snapshots) = StorageWiring.Stores(s);
-        var node = new NodeResources(registry, checkpoints, snapshots);
+        WarmPool? pool = null;
+        if (s.IsSandboxHost && s.WarmPoolSize > 0)
+        {
+            var log = new NLogLoggerFactory().CreateLogger<WarmPool>();
+            pool = new WarmPool(new RunscCli(s.Runsc), registry, s.WarmPoolSize, s.Sandboxes.StartTimeout, log);
+        }
+        var node = new NodeResources(registry, checkpoints, snapshots, pool);
         var gatewayOptions = s.Gateway with { CheckpointStorageEnabled = checkpoints is not null, SnapshotStorageEnabled = snapshots is not null };
         builder.Services.AddAkka("sandbox", (b, _) => b.ConfigureSandboxNode(s, node));
         builder.Services.AddSingleton(sp =>
@@ -56,6 +63,7 @@ public static class SandboxServer
             var system = app.Services.GetRequiredService<ActorSystem>();
             CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).Wait(TimeSpan.FromMinutes(3));
         });
+        if (pool is not null) app.Lifetime.ApplicationStarted.Register(pool.Start);
         app.UseWebSockets();
         app.MapSandboxGateway();
         return app;

@@ -76,8 +76,12 @@ public class OutputFloodSpec(ServerFixture server, ITestOutputHelper output) : I
                 Assert.Contains("status:" + SandboxStatus.Killed, await c.ReadUntilClosedAsync());
             }));
         }
-        Assert.Empty(Directory.GetDirectories(bundles));
-        Assert.Empty(Directory.GetDirectories(Path.Combine(server.Dir, "state")));
-        Assert.DoesNotContain(File.ReadLines("/proc/self/mounts"), l => l.Contains(server.Dir));
+        // clients are answered first and the teardown follows right after
+        await ExecuteEndpointSpec.Eventually(() =>
+        {
+            Assert.Empty(Directory.GetDirectories(bundles));
+            Assert.Empty(Directory.GetDirectories(Path.Combine(server.Dir, "state")));
+            Assert.DoesNotContain(File.ReadLines("/proc/self/mounts"), l => l.Contains(server.Dir));
+        }, TimeSpan.FromSeconds(20));
     }
 }

@@ -15,11 +15,11 @@ public sealed class ContainerRegistry
         Directory.CreateDirectory(_dir);
     }
 
-    public void Add(string sandboxId) => File.WriteAllBytes(Path.Combine(_dir, sandboxId), []);
+    public void Add(string containerKey) => File.WriteAllBytes(Path.Combine(_dir, containerKey), []);
 
-    public void Remove(string sandboxId)
+    public void Remove(string containerKey)
     {
-        try { File.Delete(Path.Combine(_dir, sandboxId)); } catch (IOException) { }
+        try { File.Delete(Path.Combine(_dir, containerKey)); } catch (IOException) { }
     }
 
     public IReadOnlyList<string> List() =>

@@ -13,18 +13,21 @@ namespace Sandbox.Actors.Runsc;
 /// </summary>
 public sealed class OciBundle
 {
-    public string SandboxId { get; }
+    /// <summary>Names the container, its bundle and its runsc state: the sandbox id for a sandbox
+    /// started on demand, a <c>pool-…</c> key for one taken from the warm pool. Recorded in the
+    /// journal, so a restore finds the bundle path its checkpoint was taken with.</summary>
+    public string ContainerKey { get; }
     public string Dir { get; }
     public string UpperDir => Path.Combine(Dir, "upper");
     public string WorkDir => Path.Combine(Dir, "work");
     public string MergedDir => Path.Combine(Dir, "rootfs");
     private readonly RunscOptions _options;
 
-    public OciBundle(RunscOptions options, string sandboxId)
+    public OciBundle(RunscOptions options, string containerKey)
     {
         _options = options;
-        SandboxId = sandboxId;
-        Dir = options.BundleDirFor(sandboxId);
+        ContainerKey = containerKey;
+        Dir = options.BundleDirFor(containerKey);
     }
 
     private static readonly Lazy<string> RunnerSource = new(() =>
@@ -76,7 +79,7 @@ public sealed class OciBundle
             ["env"] = new JsonArray("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"),
         },
         ["root"] = new JsonObject { ["path"] = rootPath, ["readonly"] = _options.ReadonlyFilesystem },
-        ["hostname"] = SandboxId,
+        ["hostname"] = "sandbox",
         ["mounts"] = new JsonArray(
             new JsonObject { ["destination"] = "/proc", ["type"] = "proc", ["source"] = "proc" }),
         ["linux"] = new JsonObject

@@ -27,7 +27,7 @@ public sealed class SandboxContainer
     private readonly List<RunnerFrame> _pending = [];
     private int _destroyed;
 
-    public string SandboxId { get; }
+    public string ContainerKey { get; }
     public OciBundle Bundle { get; }
     /// <summary>Completes with the exit code of the `runsc run` process, i.e. when the sandbox is gone.</summary>
     public Task<int> Exited { get; }
@@ -36,7 +36,7 @@ public sealed class SandboxContainer
     {
         _cli = cli;
         Bundle = bundle;
-        SandboxId = bundle.SandboxId;
+        ContainerKey = bundle.ContainerKey;
         _run = run;
         _fromRunner = run.StandardOutput.BaseStream;
         Exited = WaitForExit();
@@ -46,10 +46,10 @@ public sealed class SandboxContainer
 
     /// <summary>Prepares the bundle (optionally seeding its writable layer from a snapshot), runs the
     /// container and waits until the runner says it is ready.</summary>
-    public static async Task<SandboxContainer> StartAsync(RunscCli cli, string sandboxId, TimeSpan timeout, CancellationToken ct,
+    public static async Task<SandboxContainer> StartAsync(RunscCli cli, string containerKey, TimeSpan timeout, CancellationToken ct,
         Func<string, Task>? seedUpperDir = null)
     {
-        var bundle = new OciBundle(cli.Options, sandboxId);
+        var bundle = new OciBundle(cli.Options, containerKey);
         try
         {
             await bundle.PrepareAsync(seedUpperDir);
@@ -59,7 +59,7 @@ public sealed class SandboxContainer
             bundle.Destroy();
             throw new RunscException(e.Message);
         }
-        return await LaunchAsync(cli, bundle, timeout, ct, ["run", "--bundle", bundle.Dir, sandboxId], RunnerFrameType.Ready);
+        return await LaunchAsync(cli, bundle, timeout, ct, ["run", "--bundle", bundle.Dir, containerKey], RunnerFrameType.Ready);
     }
 
     /// <summary>
@@ -77,12 +77,12 @@ public sealed class SandboxContainer
         {
             throw new RunscException(e.Message);
         }
-        return await LaunchAsync(cli, bundle, timeout, ct, ["restore", $"--image-path={imageDir}", "--bundle", bundle.Dir, bundle.SandboxId], RunnerFrameType.Pong);
+        return await LaunchAsync(cli, bundle, timeout, ct, ["restore", $"--image-path={imageDir}", "--bundle", bundle.Dir, bundle.ContainerKey], RunnerFrameType.Pong);
     }
 
     private static async Task<SandboxContainer> LaunchAsync(RunscCli cli, OciBundle bundle, TimeSpan timeout, CancellationToken ct, string[] command, RunnerFrameType readySignal)
     {
-        var run = new Process { StartInfo = cli.StartInfo(bundle.SandboxId, command) };
+        var run = new Process { StartInfo = cli.StartInfo(bundle.ContainerKey, command) };
         try { run.Start(); }
         catch (Exception e)
         {
@@ -131,7 +131,7 @@ public sealed class SandboxContainer
     public async Task<RunscResult> CheckpointAsync(string imageDir, CancellationToken ct)
     {
         Directory.CreateDirectory(imageDir);
-        var r = await _cli.RunAsync(SandboxId, TimeSpan.FromSeconds(120), ct, "checkpoint", $"--image-path={imageDir}", SandboxId);
+        var r = await _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(120), ct, "checkpoint", $"--image-path={imageDir}", ContainerKey);
         if (!r.Ok) return r;
         if (!await WaitAsync(Exited, TimeSpan.FromSeconds(15)))
             return new RunscResult(-1, "", "the container did not stop after its checkpoint");
@@ -178,24 +178,26 @@ public sealed class SandboxContainer
             return;
         }
         _toRunner.Writer.TryComplete();
-        await _cli.RunAsync(SandboxId, TimeSpan.FromSeconds(10), CancellationToken.None, "delete", "--force", SandboxId);
-        if (!await WaitAsync(Exited, TimeSpan.FromSeconds(5)))
+        await _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(10), CancellationToken.None, "delete", "--force", ContainerKey);
+        // `runsc run` normally exits as soon as its container is gone, but can linger for seconds;
+        // the container is deleted by now, so do not wait for it.
+        if (!await WaitAsync(Exited, TimeSpan.FromMilliseconds(300)))
         {
             try { _run.Kill(entireProcessTree: true); } catch { /* gone */ }
             await WaitAsync(Exited, TimeSpan.FromSeconds(5));
         }
         if (!keepBundle) Bundle.Destroy();
-        OciBundle.TryDelete(_cli.Options.RootDirFor(SandboxId));
+        OciBundle.TryDelete(_cli.Options.RootDirFor(ContainerKey));
     }
 
     /// <summary>Removes whatever a previous incarnation of this sandbox left on this node (container,
     /// overlay mount, bundle, runsc state), e.g. after a crash. Safe when nothing is there.</summary>
-    public static async Task DestroyLeftoversAsync(RunscCli cli, string sandboxId)
+    public static async Task DestroyLeftoversAsync(RunscCli cli, string containerKey)
     {
-        if (Directory.Exists(cli.Options.RootDirFor(sandboxId)))
-            await cli.RunAsync(sandboxId, TimeSpan.FromSeconds(10), CancellationToken.None, "delete", "--force", sandboxId);
-        new OciBundle(cli.Options, sandboxId).Destroy();
-        OciBundle.TryDelete(cli.Options.RootDirFor(sandboxId));
+        if (Directory.Exists(cli.Options.RootDirFor(containerKey)))
+            await cli.RunAsync(containerKey, TimeSpan.FromSeconds(10), CancellationToken.None, "delete", "--force", containerKey);
+        new OciBundle(cli.Options, containerKey).Destroy();
+        OciBundle.TryDelete(cli.Options.RootDirFor(containerKey));
     }
 
     private static async Task<bool> WaitAsync(Task t, TimeSpan timeout) =>

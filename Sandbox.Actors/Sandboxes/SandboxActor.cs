@@ -75,7 +75,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 // actor restarted. Make sure no copy is left on this node; then the sandbox falls back to
                 // its last complete checkpoint, or is lost.
                 _log.Warning("Sandbox {0} was running on {1} and its container is gone", _sandboxId, _state.Node ?? "?");
-                SandboxContainer.DestroyLeftoversAsync(_host.Runsc, _sandboxId).ContinueWith(_ => new LeftoversRemoved()).PipeTo(Self);
+                SandboxContainer.DestroyLeftoversAsync(_host.Runsc, ContainerKey).ContinueWith(_ => new LeftoversRemoved()).PipeTo(Self);
                 Become(() =>
                 {
                     Command<LeftoversRemoved>(_ =>
@@ -117,9 +117,18 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Persist(new SandboxCreated(c.SandboxId, c.TokenSha256, c.Settings, DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
-                _log.Info("Creating sandbox {0}", _sandboxId);
-                SandboxContainer.StartAsync(_host.Runsc, _sandboxId, _host.Options.StartTimeout, CancellationToken.None, SnapshotSeed(c.Settings.FilesystemSnapshotName))
-                    .PipeTo(Self, success: ct => new ContainerStarted(ct), failure: ex => new ContainerFailed(ex.GetBaseException().Message));
+                // A warm container is identical to a new one unless the sandbox starts from a snapshot.
+                if (c.Settings.FilesystemSnapshotName is null && _host.Pool?.TryTake() is { } warm)
+                {
+                    _log.Info("Creating sandbox {0} from the warm pool ({1})", _sandboxId, warm.ContainerKey);
+                    Self.Tell(new ContainerStarted(warm));
+                }
+                else
+                {
+                    _log.Info("Creating sandbox {0}", _sandboxId);
+                    SandboxContainer.StartAsync(_host.Runsc, _sandboxId, _host.Options.StartTimeout, CancellationToken.None, SnapshotSeed(c.Settings.FilesystemSnapshotName))
+                        .PipeTo(Self, success: ct => new ContainerStarted(ct), failure: ex => new ContainerFailed(ex.GetBaseException().Message));
+                }
                 Become(() => Starting(c.Session));
             });
         });
@@ -131,10 +140,10 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<ContainerStarted>(m =>
         {
             _container = m.Container;
-            Persist(new SandboxStarted(_host.NodeName, DateTimeOffset.UtcNow), e =>
+            Persist(new SandboxStarted(_host.NodeName, DateTimeOffset.UtcNow, m.Container.ContainerKey), e =>
             {
                 _state = _state.Apply(e);
-                _host.Registry.Add(_sandboxId);
+                _host.Registry.Add(_container!.ContainerKey);
                 StartReadingRunner();
                 Become(Running);
                 AttachSession(session, restored: false);
@@ -205,7 +214,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<ContainerStarted>(m =>
         {
             _container = m.Container;
-            _host.Registry.Add(_sandboxId);
+            _host.Registry.Add(_container!.ContainerKey);
             Persist(new SandboxRestored(_host.NodeName, DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
@@ -232,8 +241,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private async Task<SandboxContainer> RestoreFromCheckpointAsync(IObjectStore store, CheckpointRef checkpoint)
     {
         var runsc = _host.Runsc;
-        await SandboxContainer.DestroyLeftoversAsync(runsc, _sandboxId);
-        var bundle = new OciBundle(runsc.Options, _sandboxId);
+        await SandboxContainer.DestroyLeftoversAsync(runsc, ContainerKey);
+        var bundle = new OciBundle(runsc.Options, ContainerKey);
         try
         {
             await using (var stream = await store.OpenReadAsync(checkpoint.Key, CancellationToken.None)
@@ -257,7 +266,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         catch (Exception e)
         {
             bundle.Destroy();
-            OciBundle.TryDelete(runsc.Options.RootDirFor(_sandboxId));
+            OciBundle.TryDelete(runsc.Options.RootDirFor(ContainerKey));
             throw e is RunscException or ObjectStoreException ? e : new RunscException(e.Message);
         }
     }
@@ -644,7 +653,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             _container?.Bundle.Destroy();
             _container = null;
             _exec = null;
-            _host.Registry.Remove(_sandboxId);
+            _host.Registry.Remove(ContainerKey);
             session?.Tell(new StatusEvent(SandboxStatus.Deleting));
             session?.Tell(new StatusEvent(SandboxStatus.Deleted));   // before CHECKPOINTED: stops the Python client reconnecting
             if (kind == CheckpointKind.Client) session?.Tell(new StatusEvent(SandboxStatus.Checkpointed));
@@ -681,7 +690,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         }
         // The container is gone; the previous checkpoint, if any, is still the sandbox's latest.
         _container = null;
-        _host.Registry.Remove(_sandboxId);
+        _host.Registry.Remove(ContainerKey);
         session?.Tell(new StatusEvent(SandboxStatus.CheckpointError, message));
         session?.Tell(new StatusEvent(SandboxStatus.Deleted));
         session?.Tell(new CloseSession(CloseCodes.ApplicationError));
@@ -820,12 +829,21 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Delete("idle timeout", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true);
     }
 
+    /// <summary>The container key in use: the sandbox id, or the warm-pool key it started with.</summary>
+    private string ContainerKey => _container?.ContainerKey ?? _state.ContainerKey ?? _sandboxId;
+
     private bool CanCheckpoint => _state.Settings.EnableCheckpoint && _host.Checkpoints is not null && _container is not null;
 
     // ---- teardown ---------------------------------------------------------------------------------
 
     /// <summary>Tells the session <paramref name="before"/>, removes the container, persists the deletion,
     /// then tells <paramref name="after"/> and closes the session with <paramref name="closeCode"/>.</summary>
+    /// <summary>
+    /// Tells the session <paramref name="before"/>, persists the deletion, tells <paramref name="after"/>
+    /// and closes the session with <paramref name="closeCode"/> — the client's answer does not wait for
+    /// the teardown — then kills the container and removes its mount and bundle before the actor stops.
+    /// If the node dies in between, its container registry is swept at the next start.
+    /// </summary>
     private void Delete(string reason, IReadOnlyList<ISessionEvent> before, IReadOnlyList<ISessionEvent> after, int? closeCode, bool stopAfter, bool stopNow = false)
     {
         var session = _session;
@@ -835,34 +853,30 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         _tearingDown = true;
         Timers.CancelAll();
         var container = _container;
-        (container?.DestroyAsync() ?? Task.CompletedTask).ContinueWith(t => new ContainerDestroyed(t.Exception?.GetBaseException().Message)).PipeTo(Self);
+        var checkpoint = _state.LatestCheckpoint;
+        Persist(new SandboxDeleted(reason, DateTimeOffset.UtcNow), e =>
+        {
+            _state = _state.Apply(e);
+            if (checkpoint is not null) _ = _host.Checkpoints?.DeleteAsync(checkpoint.Key, CancellationToken.None);
+            _log.Info("Sandbox {0} deleted ({1})", _sandboxId, reason);
+            foreach (var ev in after) session?.Tell(ev);
+            if (closeCode is { } code) session?.Tell(new CloseSession(code));
+            if (session is not null) Context.Unwatch(session);
+            _session = null;
+            DeleteMessages(LastSequenceNr);
+            (container?.DestroyAsync() ?? Task.CompletedTask).ContinueWith(t => new ContainerDestroyed(t.Exception?.GetBaseException().Message)).PipeTo(Self);
+        });
         Become(() =>
         {
             Command<ContainerDestroyed>(d =>
             {
-                _host.Registry.Remove(_sandboxId);
+                if (d.Error is not null) _log.Error("Sandbox {0}: teardown failed ({1}); the node's registry keeps it for the next sweep", _sandboxId, d.Error);
+                else _host.Registry.Remove(ContainerKey);
                 _container = null;
-                var checkpoint = _state.LatestCheckpoint;
-                Persist(new SandboxDeleted(reason, DateTimeOffset.UtcNow), e =>
-                {
-                    _state = _state.Apply(e);
-                    if (checkpoint is not null) _ = _host.Checkpoints?.DeleteAsync(checkpoint.Key, CancellationToken.None);
-                    _log.Info("Sandbox {0} deleted ({1})", _sandboxId, reason);
-                    foreach (var ev in after)
-                    {
-                        // a teardown that failed still ends the sandbox; the client learns it was not clean
-                        var shown = d.Error is not null && ev is StatusEvent { Status: SandboxStatus.Killed } ? new StatusEvent(SandboxStatus.KillError) : ev;
-                        session?.Tell(shown);
-                    }
-                    if (closeCode is { } code) session?.Tell(new CloseSession(code));
-                    if (session is not null) Context.Unwatch(session);
-                    _session = null;
-                    DeleteMessages(LastSequenceNr);
-                    Become(Gone);
-                    Stash.UnstashAll();
-                    if (stopNow) Context.Stop(Self);
-                    else if (stopAfter) Passivate();
-                });
+                Become(Gone);
+                Stash.UnstashAll();
+                if (stopNow) Context.Stop(Self);
+                else if (stopAfter) Passivate();
             });
             Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
             Command<RunnerFrame>(_ => Sender.Tell(StreamAck.Instance));
@@ -887,8 +901,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         // Last line of defence: a stopped actor never leaves its container behind.
         if (_container is { } c)
         {
-            _host.Registry.Remove(_sandboxId);
-            _ = c.DestroyAsync();
+            var registry = _host.Registry;
+            _ = c.DestroyAsync().ContinueWith(_ => registry.Remove(c.ContainerKey));
         }
         base.PostStop();
     }

@@ -9,7 +9,9 @@ public interface ISandboxEvent : ISandboxWireMessage;
 
 public sealed record SandboxCreated(string SandboxId, string TokenSha256, SandboxSettings Settings, DateTimeOffset At) : ISandboxEvent;
 
-public sealed record SandboxStarted(string Node, DateTimeOffset At) : ISandboxEvent;
+/// <remarks><paramref name="ContainerKey"/> was added later as an optional field (absent in older
+/// journals means the sandbox id), so the manifest stayed v1.</remarks>
+public sealed record SandboxStarted(string Node, DateTimeOffset At, string? ContainerKey = null) : ISandboxEvent;
 
 public sealed record SandboxDeleted(string Reason, DateTimeOffset At) : ISandboxEvent;
 

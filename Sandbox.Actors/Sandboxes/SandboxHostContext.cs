@@ -17,6 +17,8 @@ public sealed record SandboxHostContext(RunscCli Runsc, SandboxHostOptions Optio
 {
     /// <summary>Checkpoint storage; null when checkpointing is off on this node.</summary>
     public IObjectStore? Checkpoints { get; init; }
+    /// <summary>Containers started ahead of demand; null when the pool is off.</summary>
+    public WarmPool? Pool { get; init; }
     /// <summary>Filesystem snapshot storage; null when snapshots are off.</summary>
     public IObjectStore? Snapshots { get; init; }
 }

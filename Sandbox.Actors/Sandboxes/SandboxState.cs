@@ -16,7 +16,8 @@ public sealed record SandboxState(
     SandboxSettings Settings,
     string? Node,
     DateTimeOffset? CreatedAt,
-    CheckpointRef? LatestCheckpoint = null) : ISandboxWireMessage
+    CheckpointRef? LatestCheckpoint = null,
+    string? ContainerKey = null) : ISandboxWireMessage
 {
     public static SandboxState Empty(string sandboxId) =>
         new(sandboxId, SandboxLifecycle.New, null, SandboxSettings.Default, null, null);
@@ -27,7 +28,7 @@ public sealed record SandboxState(
         {
             Lifecycle = SandboxLifecycle.Created, TokenSha256 = c.TokenSha256, Settings = c.Settings, CreatedAt = c.At,
         },
-        SandboxStarted s => this with { Lifecycle = SandboxLifecycle.Running, Node = s.Node },
+        SandboxStarted s => this with { Lifecycle = SandboxLifecycle.Running, Node = s.Node, ContainerKey = s.ContainerKey },
         SandboxDeleted => this with { Lifecycle = SandboxLifecycle.Deleted, Node = null, LatestCheckpoint = null },
         CheckpointTaken c => this with
         {

@@ -16,7 +16,7 @@ namespace Sandbox.Host.Configuration;
 public sealed class SandboxRegion;
 
 /// <summary>What a node owns outside Akka: its container registry and its storage.</summary>
-public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.Storage.IObjectStore? Checkpoints, Sandbox.Actors.Storage.IObjectStore? Snapshots);
+public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.Storage.IObjectStore? Checkpoints, Sandbox.Actors.Storage.IObjectStore? Snapshots, WarmPool? Pool);
 
 /// <summary>The node's Akka wiring as small composable steps (tests reuse them).</summary>
 public static class AkkaWiring
@@ -86,6 +86,7 @@ public static class AkkaWiring
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "remove-leftover-sandboxes",
                     async () =>
                     {
+                        if (node.Pool is not null) await node.Pool.DisposeAsync();
                         await node.Registry.DestroyAllAsync(runsc);
                         return Akka.Done.Instance;
                     });
@@ -103,6 +104,7 @@ public static class AkkaWiring
         {
             Checkpoints = node.Checkpoints,
             Snapshots = node.Snapshots,
+            Pool = node.Pool,
         };
 
     private static Akka.Event.LogLevel AkkaLogLevel(string level) => level.ToUpperInvariant() switch

@@ -23,6 +23,8 @@ public sealed record SandboxHostSettings
     public string LogLevel { get; init; } = "Info";
     public RunscOptions Runsc { get; init; } = new();
     public SandboxHostOptions Sandboxes { get; init; } = new();
+    /// <summary>Containers kept running ahead of demand on a sandbox host (0 turns the pool off).</summary>
+    public int WarmPoolSize { get; init; } = WarmPool.DefaultSize;
     public GatewayOptions Gateway { get; init; } = new();
     /// <summary>Checkpoints: files under a directory (a disk or a FUSE-mounted bucket) wins over a bucket
     /// reached through the GCS API; neither turns checkpointing off.</summary>
@@ -68,6 +70,7 @@ public sealed record SandboxHostSettings
             Persistence = Str("SANDBOX_PERSISTENCE", "sqlite").ToLowerInvariant() is "postgres" or "postgresql" ? PersistenceProvider.Postgres : PersistenceProvider.Sqlite,
             ConnectionString = env("SANDBOX_DB_CONNECTION") is { Length: > 0 } cs ? cs : null,
             LogLevel = Str("LOG_LEVEL", d.LogLevel),
+            WarmPoolSize = Int("SANDBOX_WARM_POOL_SIZE", d.WarmPoolSize),
             CheckpointMountPath = env("SANDBOX_CHECKPOINT_MOUNT_PATH") is { Length: > 0 } cm ? cm : null,
             CheckpointBucket = env("SANDBOX_CHECKPOINT_BUCKET") is { Length: > 0 } cb ? cb : null,
             SnapshotMountPath = env("FILESYSTEM_SNAPSHOT_MOUNT_PATH") is { Length: > 0 } sm ? sm : null,

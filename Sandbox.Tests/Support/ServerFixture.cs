@@ -52,6 +52,8 @@ public class ServerFixture : IAsyncLifetime
             "SANDBOX_ROOTFS" => RootfsPath,
             "SANDBOX_CHECKPOINT_MOUNT_PATH" => Path.Combine(Dir, "checkpoints"),
             "FILESYSTEM_SNAPSHOT_MOUNT_PATH" => Path.Combine(Dir, "snapshots"),
+            // most tests count bundles and containers; the warm pool has its own spec
+            "SANDBOX_WARM_POOL_SIZE" => "0",
             "LOG_LEVEL" => Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warn",
             _ => null,
         });

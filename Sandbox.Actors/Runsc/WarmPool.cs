@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+
+namespace Sandbox.Actors.Runsc;
+
+/// <summary>
+/// Containers started ahead of demand on this node, so that a new sandbox (WebSocket /create or
+/// HTTP /execute) gets one that is already running. Each container is handed out once and never
+/// returns; the pool refills in the background. Containers are registered like any other, so a crash
+/// leaves nothing that the next start does not sweep.
+/// </summary>
+public sealed class WarmPool : IAsyncDisposable
+{
+    private readonly RunscCli _runsc;
+    private readonly ContainerRegistry _registry;
+    private readonly TimeSpan _startTimeout;
+    private readonly ILogger _log;
+    private readonly ConcurrentQueue<SandboxContainer> _ready = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _refill = new(1, 1);
+    private int _starting;
+
+    public int Size { get; }
+    public int Available => _ready.Count;
+
+    public WarmPool(RunscCli runsc, ContainerRegistry registry, int size, TimeSpan startTimeout, ILogger log)
+    {
+        _runsc = runsc;
+        _registry = registry;
+        Size = size;
+        _startTimeout = startTimeout;
+        _log = log;
+    }
+
+    /// <summary>A sensible default for this machine: two warm sandboxes per core, at most eight.</summary>
+    public static int DefaultSize => Math.Clamp(Environment.ProcessorCount * 2, 1, 8);
+
+    public void Start() => _ = RefillAsync();
+
+    /// <summary>A running container that nobody else will ever get, or null when the pool is empty.</summary>
+    public SandboxContainer? TryTake()
+    {
+        while (_ready.TryDequeue(out var c))
+        {
+            _ = RefillAsync();
+            if (!c.Exited.IsCompleted) return c;
+            _ = DestroyAsync(c);   // died while waiting: never hand out a dead one
+        }
+        _ = RefillAsync();
+        return null;
+    }
+
+    private async Task RefillAsync()
+    {
+        if (_stop.IsCancellationRequested || !await _refill.WaitAsync(0)) return;
+        try
+        {
+            var failures = 0;
+            while (!_stop.IsCancellationRequested && _ready.Count + _starting < Size)
+            {
+                var key = "pool-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+                Interlocked.Increment(ref _starting);
+                try
+                {
+                    _registry.Add(key);
+                    var c = await SandboxContainer.StartAsync(_runsc, key, _startTimeout, _stop.Token);
+                    if (_stop.IsCancellationRequested) { await DestroyAsync(c); return; }
+                    _ready.Enqueue(c);
+                    failures = 0;
+                }
+                catch (Exception e) when (!_stop.IsCancellationRequested)
+                {
+                    _registry.Remove(key);
+                    _log.LogWarning("Warm pool could not start a container: {Reason}", e.Message);
+                    // back off instead of spinning on a broken runsc or rootfs
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(++failures, 5))), _stop.Token).ContinueWith(_ => { });
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _starting);
+                }
+            }
+        }
+        finally
+        {
+            _refill.Release();
+        }
+    }
+
+    private async Task DestroyAsync(SandboxContainer c)
+    {
+        await c.DestroyAsync();
+        _registry.Remove(c.ContainerKey);
+    }
+
+    /// <summary>Stops refilling and removes every container still waiting in the pool.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _refill.WaitAsync(TimeSpan.FromSeconds(30));
+        var waiting = new List<Task>();
+        while (_ready.TryDequeue(out var c)) waiting.Add(DestroyAsync(c));
+        await Task.WhenAll(waiting);
+    }
+}

@@ -1,0 +1,76 @@
+using Sandbox.Actors.Sandboxes;
+using Sandbox.Host.Configuration;
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests;
+
+public sealed class WarmPoolFixture : ServerFixture
+{
+    protected override SandboxHostSettings Customize(SandboxHostSettings s) => s with { WarmPoolSize = 2 };
+}
+
+/// <summary>Issue 7: sandboxes started ahead of demand, handed out once, refilled in the background.</summary>
+public class WarmPoolSpec(WarmPoolFixture server) : IClassFixture<WarmPoolFixture>
+{
+    private const string S = "status:";
+    private string[] PoolBundles() => Directory.GetDirectories(Path.Combine(server.Dir, "bundles"), "runsc_bundle_pool-*");
+
+    private async Task PoolIsFull() =>
+        await ExecuteEndpointSpec.Eventually(() => Assert.Equal(2, PoolBundles().Length), TimeSpan.FromSeconds(30));
+
+    [Fact]
+    public async Task A_created_sandbox_gets_a_warm_container_that_nobody_else_gets_and_the_pool_refills()
+    {
+        await PoolIsFull();
+        var warm = PoolBundles().ToHashSet();
+        var (c, _, _) = await CheckpointSpec.Create(server, new { idle_timeout = 60 });
+        // the sandbox runs in one of the two warm containers, and a third one is started to refill
+        await ExecuteEndpointSpec.Eventually(() => Assert.Equal(3, PoolBundles().Length), TimeSpan.FromSeconds(30));
+        var (d, _, _) = await CheckpointSpec.Create(server, new { idle_timeout = 60 });
+        Assert.Contains("stdout:42\n", await CheckpointSpec.Run(c, "python", "print(6*7)"));
+        Assert.Contains("stdout:43\n", await CheckpointSpec.Run(d, "python", "print(6*7+1)"));
+        await Run(c, "echo private > /tmp/mine");
+        Assert.Contains("stdout:absent\n", await Run(d, "test -e /tmp/mine && echo present || echo absent"));
+
+        foreach (var x in new[] { c, d })
+        {
+            await x.SendAsync(new { action = "kill_sandbox" });
+            await x.ReadUntilClosedAsync();
+            await x.DisposeAsync();
+        }
+        // the two used containers are gone for good; the pool is back to two fresh ones
+        await ExecuteEndpointSpec.Eventually(() =>
+        {
+            var now = PoolBundles();
+            Assert.Equal(2, now.Length);
+            Assert.Empty(now.Intersect(warm));
+        }, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_warm_sandbox_checkpoints_and_restores_under_its_recorded_container_key()
+    {
+        await PoolIsFull();
+        var (c, id, token) = await CheckpointSpec.Create(server, new { idle_timeout = 60, enable_checkpoint = true });
+        await Run(c, "echo warm > /tmp/w");
+        Assert.Equal(S + SandboxStatus.Checkpointed, (await CheckpointSpec.Checkpoint(c))[^1]);
+        await c.DisposeAsync();
+        await using var again = await CheckpointSpec.Attach(server, id, token);
+        await again.ReadUntilAsync(e => e == S + SandboxStatus.Running);
+        Assert.Contains("stdout:warm\n", await Run(again, "cat /tmp/w"));
+        await again.SendAsync(new { action = "kill_sandbox" });
+        await again.ReadUntilClosedAsync();
+    }
+
+    [Fact]
+    public async Task Http_execute_is_served_from_the_pool()
+    {
+        await PoolIsFull();
+        using var http = new HttpClient { BaseAddress = server.HttpBase };
+        var body = await (await http.PostAsync("/execute?language=python", new StringContent("print(6*7)"))).Content.ReadAsStringAsync();
+        Assert.Equal("42\n", body);
+        await ExecuteEndpointSpec.Eventually(() => Assert.Equal(2, PoolBundles().Length), TimeSpan.FromSeconds(30));
+    }
+
+    private static Task<List<string>> Run(WsClient c, string code) => CheckpointSpec.Run(c, "bash", code);
+}
