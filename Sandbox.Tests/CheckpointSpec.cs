@@ -78,15 +78,26 @@ public class CheckpointSpec(ServerFixture server) : IClassFixture<ServerFixture>
     }
 
     [Fact]
-    public async Task Checkpoint_is_refused_while_code_runs_and_the_execution_goes_on()
+    public async Task A_checkpoint_taken_while_code_runs_restores_with_the_execution_still_producing_output()
     {
-        var (c, _, _) = await Create(server, CheckpointInit);
-        await using var _c = c;
-        await c.SendAsync(new { language = "bash", code = "sleep 1; echo finished" });
-        await c.ReadUntilAsync(e => e == S + SandboxStatus.ExecutionRunning);
+        var (c, id, token) = await Create(server, CheckpointInit);
+        await c.SendAsync(new { language = "python", code = "import time\nfor i in range(40):\n    print(i)\n    time.sleep(0.05)\nprint('end')" });
+        var before = await c.ReadUntilAsync(e => e == "stdout:5\n" || e.EndsWith("\n5\n"));
         await c.SendAsync(new { action = "checkpoint" });
-        var events = await c.ReadUntilAsync(e => e == S + SandboxStatus.ExecutionDone);
-        Assert.Equal([S + SandboxStatus.Checkpointing, S + SandboxStatus.ExecutionInProgressError, "error:Cannot checkpoint while an execution is in progress.", "stdout:finished\n", S + SandboxStatus.ExecutionDone], events);
+        var closing = await c.ReadUntilClosedAsync(TimeSpan.FromSeconds(60));
+        var statuses = closing.Where(e => e.StartsWith(S)).ToList();
+        Assert.Equal([S + SandboxStatus.Checkpointing, S + SandboxStatus.Deleting, S + SandboxStatus.Deleted, S + SandboxStatus.Checkpointed], statuses);
+        Assert.Equal(1000, c.CloseStatus);
+        await c.DisposeAsync();
+        await Task.Delay(1000);   // time passes while checkpointed: the program does not run meanwhile
+
+        await using var again = await Attach(server, id, token);
+        await again.SendAsync(new { action = "reconnect" });
+        var resumed = await again.ReadUntilAsync(e => e == S + SandboxStatus.ExecutionDone, TimeSpan.FromSeconds(60));
+        Assert.Equal([S + SandboxStatus.Restoring, S + SandboxStatus.Running, S + SandboxStatus.ExecutionRunning], resumed.Take(3));
+        var lines = string.Concat(before.Concat(closing).Concat(resumed).Where(e => e.StartsWith("stdout:")).Select(e => e[7..]))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => i.ToString()).Append("end"), lines);
     }
 
     [Fact]

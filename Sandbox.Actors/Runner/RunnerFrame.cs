@@ -42,6 +42,7 @@ public enum RunnerFrameType : byte
     StdinEof = (byte)'D',
     Kill = (byte)'K',
     Sync = (byte)'S',
+    Resume = (byte)'U',
     Ping = (byte)'P',
     // runner -> host
     Ready = (byte)'R',

@@ -8,7 +8,9 @@
 #
 # Frame: type (1 byte ASCII), id (uint32 LE), length (uint32 LE), payload.
 # Host -> runner: X exec {json lang, code, stdin_eof}, I stdin bytes, D stdin EOF, K kill,
-#                 S sync filesystem, P ping.
+#                 S sync filesystem (payload "quiesce": also stop reading executions and flush every
+#                 frame before answering, so a checkpoint never cuts a frame in half), U resume
+#                 reading after a quiesce, P ping.
 # Runner -> host: R ready, B begun {pid}, F failed to start (text), O stdout bytes, E stderr bytes,
 #                 Z exited (int32 LE exit code, negative = signal), Y synced, p pong.
 import errno
@@ -56,6 +58,7 @@ class Runner:
         self.execs = {}                 # id -> Execution
         self.by_pid = {}
         self.reading_paused = False
+        self.quiesced = False
         self.loop = __import__("time").monotonic
         wake_r, wake_w = os.pipe()
         set_nonblocking(wake_r)
@@ -88,6 +91,15 @@ class Runner:
                     os._exit(0)             # host is gone: nothing left to serve
                 raise
             del self.out[:n]
+
+    def flush_all(self):
+        # Blocking until the host has taken every queued frame: after this the pipe holds only
+        # whole frames, which is what a checkpoint may freeze.
+        fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        try:
+            self.flush()
+        finally:
+            set_nonblocking(1)
 
     # --- frames from the host -----------------------------------------------------------------
     def read_host(self):
@@ -131,7 +143,15 @@ class Runner:
                         pass
         elif kind == b"S":
             os.sync()
-            self.send(b"Y", exec_id)
+            if payload == b"quiesce":
+                self.quiesced = True
+                self.set_reading(False)
+                self.send(b"Y", exec_id)
+                self.flush_all()
+            else:
+                self.send(b"Y", exec_id)
+        elif kind == b"U":
+            self.quiesced = False
         elif kind == b"P":
             self.send(b"p", exec_id, payload)
 
@@ -269,7 +289,7 @@ class Runner:
         self.send(b"R", 0, json.dumps({"version": 1}).encode())
         while True:
             self.flush()
-            self.set_reading(len(self.out) < OUT_HIGH_WATER)
+            self.set_reading(not self.quiesced and len(self.out) < OUT_HIGH_WATER)
             if self.out:
                 if self.sel.get_map().get(1) is None:
                     self.sel.register(1, selectors.EVENT_WRITE, "out")

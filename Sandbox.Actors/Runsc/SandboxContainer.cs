@@ -105,7 +105,12 @@ public sealed class SandboxContainer
                 header.CopyTo(frame, 0);
                 await container._fromRunner.ReadExactlyAsync(frame.AsMemory(RunnerFrame.HeaderSize), cts.Token);
                 var parsed = RunnerFrame.Parse(ByteString.FromBytes(frame));
-                if (parsed.Type == readySignal) return container;
+                if (parsed.Type == readySignal)
+                {
+                    // a checkpoint is taken with the runner quiesced; let it read executions again
+                    if (readySignal == RunnerFrameType.Pong) container.Send(RunnerFrameType.Resume, 0);
+                    return container;
+                }
                 if (readySignal != RunnerFrameType.Pong) throw new RunscException("the sandbox runner sent an unexpected first frame");
                 container._pending.Add(parsed);   // output queued before a checkpoint: deliver it first
             }

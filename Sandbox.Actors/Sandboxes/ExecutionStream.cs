@@ -58,6 +58,17 @@ public sealed class ExecutionStream(uint execId)
         }
     }
 
+    /// <summary>The host's half of this execution, to carry across a checkpoint.</summary>
+    public (bool Killed, bool Finished, IReadOnlyList<ExecutionEvent> Unacked) Export() => (Killed, Finished, Unacked.ToList());
+
+    /// <summary>Continues an execution that was running when its sandbox was checkpointed.</summary>
+    public static ExecutionStream Resume(ExecutionCarryOver c)
+    {
+        var s = new ExecutionStream(c.ExecId) { Killed = c.Killed, Finished = c.Finished };
+        foreach (var e in c.Unacked) s.Append(e, e.Kind == ExecutionEventKind.Status ? 0 : System.Text.Encoding.UTF8.GetByteCount(e.Data));
+        return s;
+    }
+
     private ExecutionEvent Append(ExecutionEvent e, int bytes)
     {
         _unacked.AddLast((e, bytes));

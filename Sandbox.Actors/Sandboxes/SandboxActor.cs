@@ -43,6 +43,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private DateTime _lastActivity = DateTime.UtcNow;
     private bool _tearingDown;
     private bool _snapshotInProgress;
+    /// <summary>The last execution event handed to the current session.</summary>
+    private long _emittedUpTo;
     private uint _syncSeq;
     /// <summary>What to do when the runner confirms a filesystem sync with that id.</summary>
     private readonly Dictionary<uint, Action> _afterSync = new();
@@ -219,6 +221,13 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             {
                 _state = _state.Apply(e);
                 _log.Info("Sandbox {0} restored on {1}", _sandboxId, _host.NodeName);
+                if (_state.LatestCheckpoint?.Execution is { } carry)
+                {
+                    _exec = ExecutionStream.Resume(carry);
+                    _nextExecId = carry.NextExecId;
+                    _seq = carry.Seq;
+                    _lastExecKilled = carry.LastExecKilled;
+                }
                 StartReadingRunner();
                 Become(Running);
                 AttachSession(session, restored: true);
@@ -475,7 +484,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             return;
         }
         _session?.Tell(new StatusEvent(SandboxStatus.ExecutionRunning));
-        foreach (var e in _exec.Unacked) _session?.Tell(e);
+        foreach (var e in _exec.Unacked.ToList()) Emit(e);
     }
 
     private void OnAck(long seq)
@@ -504,11 +513,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new CloseSession(CloseCodes.ApplicationError));
             return;
         }
-        if (_exec is { Finished: false })
-        {
-            Sender.Tell(new StatusEvent(SandboxStatus.ExecutionInProgressError, "Cannot checkpoint while an execution is in progress."));
-            return;
-        }
+        // A running execution is no reason to refuse: its processes live inside the sandbox (the
+        // runner's children), so it is checkpointed with them and goes on after the restore.
         BeginCheckpoint(CheckpointKind.Client, Sender);
     }
 
@@ -569,15 +575,6 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void BeginCheckpoint(CheckpointKind kind, IActorRef? replyTo)
     {
         var session = _session;
-        if (_exec is { Finished: false } exec)
-        {
-            // only a shutdown checkpoints with an execution running: it ends like a kill_process
-            _container!.Send(RunnerFrameType.Kill, exec.ExecId);
-            session?.Tell(new StatusEvent(SandboxStatus.ExecutionForceKilled));
-            session?.Tell(new StatusEvent(SandboxStatus.ExecutionDone));
-            _exec = null;
-            ReleaseStreamAck();
-        }
         _tearingDown = true;
         Timers.CancelAll();
         var container = _container!;
@@ -585,6 +582,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         var key = $"sandbox_checkpoints/{_sandboxId}/ckpt_{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000}.tar";
         var syncId = ++_syncSeq;
         var started = false;
+        CheckpointStored? stored = null;
+        var streamEnded = false;
         void Start()
         {
             if (started) return;
@@ -592,24 +591,39 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Timers.Cancel("checkpoint-sync");
             TakeCheckpointAsync(container, store, key).PipeTo(Self);
         }
+        // The runner syncs, stops reading executions and hands over every whole frame before it
+        // answers; frames that still arrive until the stream ends belong to the checkpoint too.
+        void Complete()
+        {
+            if (stored is not null && streamEnded) OnCheckpointStored(stored, kind, session ?? replyTo);
+        }
         _afterSync[syncId] = Start;
-        container.Send(RunnerFrameType.Sync, syncId);
+        ReleaseStreamAck();
+        // Output that arrives from now on is kept for the restored sandbox's client, not sent: what
+        // the checkpoint carries over must be exactly what no client has seen.
+        _awaitingReconnect = true;
+        container.Send(RunnerFrameType.Sync, syncId, "quiesce"u8);
         Timers.StartSingleTimer("checkpoint-sync", new CheckpointSyncTimeout(), TimeSpan.FromSeconds(5));
         Become(() =>
         {
             Command<RunnerFrame>(f =>
             {
-                if (f.Type == RunnerFrameType.Synced && _afterSync.Remove(f.ExecId, out var then)) then();
-                Sender.Tell(StreamAck.Instance);
+                if (f.Type == RunnerFrameType.Synced && _afterSync.Remove(f.ExecId, out var then))
+                {
+                    then();
+                    Sender.Tell(StreamAck.Instance);
+                }
+                else OnFrame(f, mayWithholdAck: false);
             });
             Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+            Command<StreamDone>(_ => { streamEnded = true; Complete(); });
+            Command<StreamFailed>(_ => { streamEnded = true; Complete(); });
             Command<CheckpointSyncTimeout>(_ => Start());
-            Command<CheckpointStored>(m => OnCheckpointStored(m, kind, session ?? replyTo));
+            Command<CheckpointStored>(m => { stored = m; Complete(); });
             Command<CheckpointFailed>(m => OnCheckpointFailed(m, kind, session ?? replyTo));
             Command<SnapshotDone>(OnSnapshotDone);
+            Command<OutputAck>(a => _exec?.Ack(a.Seq));
             Command<ContainerExited>(_ => { });
-            Command<StreamDone>(_ => { });
-            Command<OutputAck>(_ => { });
             Command<object>(_ => Stash.Stash());
         });
     }
@@ -644,7 +658,13 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void OnCheckpointStored(CheckpointStored m, CheckpointKind kind, IActorRef? session)
     {
         var o = m.Stored;
-        Persist(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, DateTimeOffset.UtcNow), e =>
+        ExecutionCarryOver? carry = null;
+        if (_exec is { } x && !x.FullyDelivered)
+        {
+            var (killed, finished, unacked) = x.Export();
+            carry = new ExecutionCarryOver(x.ExecId, _nextExecId, _seq, killed, finished, _lastExecKilled, unacked);
+        }
+        Persist(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, DateTimeOffset.UtcNow, carry), e =>
         {
             var previous = _state.LatestCheckpoint;
             _state = _state.Apply(e);
@@ -679,7 +699,15 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 _container = m.Restored;
                 StartReadingRunner();
             }
+            else
+            {
+                _container?.Send(RunnerFrameType.Resume, 0);   // the runner was quiesced for nothing
+            }
             _tearingDown = false;
+            _awaitingReconnect = false;
+            // the client goes on where it was: send what was held back while the checkpoint ran
+            if (_exec is not null)
+                foreach (var held in _exec.Unacked.Where(x => x.Seq > _emittedUpTo).ToList()) Emit(held);
             Become(Running);
             Stash.UnstashAll();
             Touch();
@@ -733,7 +761,9 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
 
     // ---- the runner's frames ---------------------------------------------------------------------
 
-    private void OnFrame(RunnerFrame f)
+    private void OnFrame(RunnerFrame f) => OnFrame(f, mayWithholdAck: true);
+
+    private void OnFrame(RunnerFrame f, bool mayWithholdAck)
     {
         var ack = Sender;
         var exec = _exec is not null && _exec.ExecId == f.ExecId ? _exec : null;
@@ -742,7 +772,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             case RunnerFrameType.Stdout or RunnerFrameType.Stderr when exec is not null:
                 Touch();
                 if (exec.AddOutput(ref _seq, f.Type == RunnerFrameType.Stderr, f.Payload.ToArray()) is { } chunk) Emit(chunk);
-                if (exec.UnackedBytes >= _host.Options.OutputWindowBytes)
+                if (mayWithholdAck && exec.UnackedBytes >= _host.Options.OutputWindowBytes)
                 {
                     _withheldStreamAck = ack;   // resume reading when the client catches up
                     return;
@@ -765,7 +795,9 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
 
     private void Emit(ExecutionEvent e)
     {
-        if (_session is not null && !_awaitingReconnect) _session.Tell(e);
+        if (_session is null || _awaitingReconnect) return;
+        _session.Tell(e);
+        _emittedUpTo = e.Seq;
     }
 
     private void ReleaseStreamAck()

@@ -15,8 +15,16 @@ public sealed record SandboxStarted(string Node, DateTimeOffset At, string? Cont
 
 public sealed record SandboxDeleted(string Reason, DateTimeOffset At) : ISandboxEvent;
 
-/// <summary>A complete checkpoint (memory image and writable layer, one archive) was committed to the store.</summary>
-public sealed record CheckpointTaken(string Key, long Size, string Sha256, long Generation, DateTimeOffset At) : ISandboxEvent;
+/// <summary>A complete checkpoint (memory image and writable layer, one archive) was committed to the store.
+/// <paramref name="Execution"/> (an optional field added later; v1 stays readable) is the host's half of an
+/// execution that was running: the runner's half is in the memory image.</summary>
+public sealed record CheckpointTaken(string Key, long Size, string Sha256, long Generation, DateTimeOffset At,
+    ExecutionCarryOver? Execution = null) : ISandboxEvent;
+
+/// <summary>What the host knew of the current execution when the checkpoint was taken: its number,
+/// the events not yet acknowledged by a client, and the counters to continue from.</summary>
+public sealed record ExecutionCarryOver(uint ExecId, uint NextExecId, long Seq, bool Killed, bool Finished, bool LastExecKilled,
+    IReadOnlyList<SandboxProtocol.ExecutionEvent> Unacked);
 
 /// <summary>The sandbox was restored from its latest checkpoint on <paramref name="Node"/>.</summary>
 public sealed record SandboxRestored(string Node, DateTimeOffset At) : ISandboxEvent;

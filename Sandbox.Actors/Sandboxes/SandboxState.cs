@@ -6,7 +6,7 @@ namespace Sandbox.Actors.Sandboxes;
 public enum SandboxLifecycle { New, Created, Running, Checkpointed, Deleted }
 
 /// <summary>Where a committed checkpoint is and how to recognise it intact.</summary>
-public sealed record CheckpointRef(string Key, long Size, string Sha256, long Generation);
+public sealed record CheckpointRef(string Key, long Size, string Sha256, long Generation, ExecutionCarryOver? Execution = null);
 
 /// <summary>What the journal says about one sandbox. Pure: changed only by <see cref="Apply"/>.</summary>
 public sealed record SandboxState(
@@ -32,7 +32,7 @@ public sealed record SandboxState(
         SandboxDeleted => this with { Lifecycle = SandboxLifecycle.Deleted, Node = null, LatestCheckpoint = null },
         CheckpointTaken c => this with
         {
-            Lifecycle = SandboxLifecycle.Checkpointed, Node = null, LatestCheckpoint = new CheckpointRef(c.Key, c.Size, c.Sha256, c.Generation),
+            Lifecycle = SandboxLifecycle.Checkpointed, Node = null, LatestCheckpoint = new CheckpointRef(c.Key, c.Size, c.Sha256, c.Generation, c.Execution),
         },
         SandboxRestored r => this with { Lifecycle = SandboxLifecycle.Running, Node = r.Node },
         _ => this,

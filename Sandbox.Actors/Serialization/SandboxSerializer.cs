@@ -30,6 +30,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(SandboxDeleted)] = "ev-deleted.v1",
             [typeof(CheckpointTaken)] = "ev-checkpoint-taken.v1",
             [typeof(SandboxRestored)] = "ev-restored.v1",
+            [typeof(ExecutionCarryOver)] = "execution-carry-over.v1",
             [typeof(SandboxState)] = "st-sandbox.v1",
             // commands
             [typeof(CreateSandbox)] = "create",
