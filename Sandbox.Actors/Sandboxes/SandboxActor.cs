@@ -89,10 +89,10 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                             Stash.UnstashAll();
                             return;
                         }
-                        Persist(new SandboxDeleted("lost", DateTimeOffset.UtcNow), e =>
+                        Record(new SandboxDeleted("lost", DateTimeOffset.UtcNow), e =>
                         {
                             _state = _state.Apply(e);
-                            DeleteMessages(LastSequenceNr);
+                            ForgetHistory();
                             Become(Gone);
                             Stash.UnstashAll();
                         });
@@ -116,7 +116,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         Command<CreateSandbox>(c =>
         {
-            Persist(new SandboxCreated(c.SandboxId, c.TokenSha256, c.Settings, DateTimeOffset.UtcNow), e =>
+            Record(new SandboxCreated(c.SandboxId, c.TokenSha256, c.Settings, DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
                 // A warm container is identical to a new one unless the sandbox starts from a snapshot.
@@ -142,7 +142,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<ContainerStarted>(m =>
         {
             _container = m.Container;
-            Persist(new SandboxStarted(_host.NodeName, DateTimeOffset.UtcNow, m.Container.ContainerKey), e =>
+            Record(new SandboxStarted(_host.NodeName, DateTimeOffset.UtcNow, m.Container.ContainerKey), e =>
             {
                 _state = _state.Apply(e);
                 _host.Registry.Add(_container!.ContainerKey);
@@ -156,10 +156,10 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         {
             _log.Warning("Sandbox {0} failed to start: {1}", _sandboxId, m.Reason);
             session.Tell(new SandboxRejected(SandboxStatus.CreationError, $"Failed to create gVisor container: {m.Reason}", CloseCodes.ApplicationError));
-            Persist(new SandboxDeleted("creation failed", DateTimeOffset.UtcNow), e =>
+            Record(new SandboxDeleted("creation failed", DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
-                DeleteMessages(LastSequenceNr);
+                ForgetHistory();
                 Become(Gone);
                 Stash.UnstashAll();
                 Passivate();
@@ -217,7 +217,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         {
             _container = m.Container;
             _host.Registry.Add(_container!.ContainerKey);
-            Persist(new SandboxRestored(_host.NodeName, DateTimeOffset.UtcNow), e =>
+            Record(new SandboxRestored(_host.NodeName, DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
                 _log.Info("Sandbox {0} restored on {1}", _sandboxId, _host.NodeName);
@@ -664,7 +664,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             var (killed, finished, unacked) = x.Export();
             carry = new ExecutionCarryOver(x.ExecId, _nextExecId, _seq, killed, finished, _lastExecKilled, unacked);
         }
-        Persist(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, DateTimeOffset.UtcNow, carry), e =>
+        Record(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, DateTimeOffset.UtcNow, carry), e =>
         {
             var previous = _state.LatestCheckpoint;
             _state = _state.Apply(e);
@@ -732,10 +732,10 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Passivate();
             return;
         }
-        Persist(new SandboxDeleted("checkpoint failed", DateTimeOffset.UtcNow), e =>
+        Record(new SandboxDeleted("checkpoint failed", DateTimeOffset.UtcNow), e =>
         {
             _state = _state.Apply(e);
-            DeleteMessages(LastSequenceNr);
+            ForgetHistory();
             Become(Gone);
             Stash.UnstashAll();
             Passivate();
@@ -886,7 +886,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Timers.CancelAll();
         var container = _container;
         var checkpoint = _state.LatestCheckpoint;
-        Persist(new SandboxDeleted(reason, DateTimeOffset.UtcNow), e =>
+        Record(new SandboxDeleted(reason, DateTimeOffset.UtcNow), e =>
         {
             _state = _state.Apply(e);
             if (checkpoint is not null) _ = _host.Checkpoints?.DeleteAsync(checkpoint.Key, CancellationToken.None);
@@ -895,7 +895,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             if (closeCode is { } code) session?.Tell(new CloseSession(code));
             if (session is not null) Context.Unwatch(session);
             _session = null;
-            DeleteMessages(LastSequenceNr);
+            ForgetHistory();
             (container?.DestroyAsync() ?? Task.CompletedTask).ContinueWith(t => new ContainerDestroyed(t.Exception?.GetBaseException().Message)).PipeTo(Self);
         });
         Become(() =>
@@ -916,6 +916,25 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Command<ContainerExited>(_ => { });
             Command<object>(_ => Stash.Stash());
         });
+    }
+
+    /// <summary>
+    /// Persists a lifecycle event, then runs <paramref name="then"/>. A one-shot sandbox (HTTP
+    /// /execute) is never recovered or restored, so its events are applied without a journal write:
+    /// that keeps the journal's latency off the one-shot path, and a crash still loses nothing (the
+    /// node's container registry removes its container at the next start).
+    /// </summary>
+    private void Record<TEvent>(TEvent e, Action<TEvent> then) where TEvent : ISandboxEvent
+    {
+        var oneShot = _state.Settings.DeleteOnDetach || e is SandboxCreated { Settings.DeleteOnDetach: true };
+        if (oneShot) then(e);
+        else Persist(e, then);
+    }
+
+    /// <summary>A deleted sandbox's events are of no further use: drop them from the journal.</summary>
+    private void ForgetHistory()
+    {
+        if (!_state.Settings.DeleteOnDetach) DeleteMessages(LastSequenceNr);
     }
 
     private void Passivate()
