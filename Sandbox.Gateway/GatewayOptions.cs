@@ -16,6 +16,9 @@ public sealed record GatewayOptions
     /// <summary>How often the server pings; a peer that does not answer within the timeout is dropped.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>How long a create or attach keeps trying to reach a sandbox host (failover included)
+    /// before the client gets an error.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The §4.3 checks (steps 3–6) in the reference's order; null when the create may go ahead.</summary>
     public string? CreationRefusal(SandboxSettings s)

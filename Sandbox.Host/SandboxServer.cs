@@ -7,6 +7,7 @@ using Sandbox.Actors.Hosting;
 using Sandbox.Actors.Runsc;
 using Sandbox.Gateway;
 using Sandbox.Host.Configuration;
+using Sandbox.Host.Health;
 
 namespace Sandbox.Host;
 
@@ -65,7 +66,8 @@ public static class SandboxServer
         });
         if (pool is not null) app.Lifetime.ApplicationStarted.Register(pool.Start);
         app.UseWebSockets();
-        app.MapSandboxGateway();
+        app.MapHealth(s);
+        if (s.IsGateway) app.MapSandboxGateway();
         return app;
     }
 

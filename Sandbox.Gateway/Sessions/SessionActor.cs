@@ -37,7 +37,7 @@ public sealed record ClientDisconnected
 /// acknowledges each execution event once written, which is what lets the sandbox replay exactly the
 /// unacknowledged rest after a reconnect.
 /// </summary>
-public sealed class SessionActor : ReceiveActor, IWithStash
+public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
 {
     private sealed record Outbound(ServerMessage Message, IActorRef? AckTo, long AckSeq, string SandboxId);
 
@@ -55,6 +55,13 @@ public sealed class SessionActor : ReceiveActor, IWithStash
     private bool _closing;
 
     public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The create or attach in flight, re-sent until a sandbox answers: a message routed to a
+    /// host that just died is lost, and sharding only re-homes the shard once the host is downed.</summary>
+    private IWithSandboxId? _handshake;
+    private DateTime _handshakeDeadline;
+    private static readonly TimeSpan HandshakeRetry = TimeSpan.FromSeconds(3);
 
     public SessionActor(IActorRef region, SessionMode mode, IClientChannel channel, GatewayOptions options)
     {
@@ -121,7 +128,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash
     {
         _sandboxId = SandboxIdentity.NewSandboxId();
         _token = SandboxIdentity.NewToken();
-        _region.Tell(new CreateSandbox(_sandboxId, SandboxIdentity.HashToken(_token), settings, Self));
+        SendHandshake(new CreateSandbox(_sandboxId, SandboxIdentity.HashToken(_token), settings, Self));
     }
 
     private void StartAttach(SessionMode.Attach a)
@@ -138,14 +145,42 @@ public sealed class SessionActor : ReceiveActor, IWithStash
             Reject(SandboxStatus.NotFound, null, CloseCodes.InternalError);
             return;
         }
-        _region.Tell(new AttachSandbox(a.SandboxId, SandboxIdentity.HashToken(a.Token), Self));
+        SendHandshake(new AttachSandbox(a.SandboxId, SandboxIdentity.HashToken(a.Token), Self));
         Become(() => Handshaking(afterAttach: null));
+    }
+
+    private void SendHandshake(IWithSandboxId message)
+    {
+        _handshake = message;
+        _handshakeDeadline = DateTime.UtcNow + _options.HandshakeTimeout;
+        _region.Tell(message);
+        Timers.StartPeriodicTimer("handshake", HandshakeTick.Instance, HandshakeRetry);
+    }
+
+    private void HandshakeAnswered()
+    {
+        _handshake = null;
+        Timers.Cancel("handshake");
     }
 
     private void Handshaking(Action? afterAttach)
     {
+        Receive<HandshakeTick>(_ =>
+        {
+            if (_handshake is null) return;
+            if (DateTime.UtcNow < _handshakeDeadline)
+            {
+                _region.Tell(_handshake);   // create and attach are idempotent for the same session
+                return;
+            }
+            var status = _handshake is CreateSandbox ? SandboxStatus.CreationError : SandboxStatus.RestoreError;
+            var what = _handshake is CreateSandbox ? "create" : "reach";
+            HandshakeAnswered();
+            Reject(status, $"Timed out trying to {what} sandbox {_sandboxId}: no sandbox host answered within {_options.HandshakeTimeout.TotalSeconds:0} s.", CloseCodes.ApplicationError);
+        });
         Receive<SandboxAttached>(a =>
         {
+            HandshakeAnswered();
             _sandbox = a.Sandbox;
             Context.Watch(_sandbox);
             if (_token is not null) Send(new ServerMessage.SandboxId(_sandboxId, _token));
@@ -154,8 +189,17 @@ public sealed class SessionActor : ReceiveActor, IWithStash
             afterAttach?.Invoke();
             Stash.UnstashAll();
         });
-        Receive<SandboxRejected>(r => Reject(r.Status, r.Error, r.CloseCode));
-        Receive<StatusEvent>(s => SendStatus(s));   // e.g. SANDBOX_RESTORING while a restore runs
+        Receive<SandboxRejected>(r =>
+        {
+            HandshakeAnswered();
+            Reject(r.Status, r.Error, r.CloseCode);
+        });
+        Receive<StatusEvent>(s =>
+        {
+            // e.g. SANDBOX_RESTORING: the sandbox has the request; a restore may take a while
+            Timers.Cancel("handshake");
+            SendStatus(s);
+        });
         // Messages sent before SANDBOX_RUNNING (clients send `reconnect` at once) wait, in order.
         Receive<ClientFrame>(_ => Stash.Stash());
         CommonReceives();
@@ -204,7 +248,13 @@ public sealed class SessionActor : ReceiveActor, IWithStash
         Receive<SessionReplaced>(_ => Released("SANDBOX_RELEASED"));
         Receive<Terminated>(t =>
         {
-            if (Equals(t.ActorRef, _sandbox)) Released("DELETED");
+            if (!Equals(t.ActorRef, _sandbox)) return;
+            // The sandbox went away without a word: its host crashed or was cut off.
+            SendStatus(new StatusEvent(SandboxStatus.Error,
+                $"Lost contact with sandbox {_sandboxId}: its host is gone. Attach again to restore it from its last checkpoint, if it has one."));
+            _sandbox = null;
+            Close(CloseCodes.ApplicationError);
+            Become(Closing);
         });
         Receive<ClientDisconnected>(_ =>
         {
@@ -309,5 +359,6 @@ public sealed class SessionActor : ReceiveActor, IWithStash
     }
 
     private sealed class OutboundFinished { public static readonly OutboundFinished Instance = new(); }
+    private sealed class HandshakeTick { public static readonly HandshakeTick Instance = new(); }
     private sealed record OutboundFailed(Exception Cause);
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -23,7 +24,7 @@ public static class AkkaWiring
 {
     public static AkkaConfigurationBuilder ConfigureSandboxNode(this AkkaConfigurationBuilder b, SandboxHostSettings s, NodeResources node)
     {
-        foreach (var file in new[] { "akka.hocon", "sharding.hocon", "persistence.hocon" })
+        foreach (var file in new[] { "akka.hocon", "cluster.hocon", "sharding.hocon", "persistence.hocon" })
         {
             var path = Path.Combine(s.HoconDir, file);
             if (File.Exists(path)) b.AddHoconFile(path, HoconAddMode.Prepend);
@@ -36,7 +37,15 @@ public static class AkkaWiring
                 l.AddLoggerFactory();
             })
             .WithRemoting(new RemoteOptions { HostName = s.AkkaHost, Port = s.AkkaPort })
-            .WithClustering(new ClusterOptions { Roles = s.Roles.ToArray(), SeedNodes = s.SeedNodes.ToArray() })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = s.Roles.ToArray(),
+                SeedNodes = s.SeedNodes.ToArray(),
+                // The side with the majority of sandbox hosts survives a partition (gateways do not
+                // vote); a downed node runs coordinated shutdown, which removes its containers, so
+                // two copies of a sandbox never run.
+                SplitBrainResolver = new KeepMajorityOption { Role = NodeRoles.SandboxHost },
+            })
             .WithCustomSerializer("sandbox", [typeof(ISandboxWireMessage)], system => new SandboxSerializer(system))
             .ConfigurePersistence(s)
             .ConfigureSandboxes(s, node)

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Sandbox.Actors.Sandboxes;
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests;
+
+/// <summary>
+/// Several host processes (deploy/local/cluster.sh: PostgreSQL, three sandbox hosts, two gateways)
+/// started once for this class and stopped after it.
+/// </summary>
+public sealed class LocalClusterFixture : IAsyncLifetime
+{
+    public int BasePort { get; } = 18_000 + Random.Shared.Next(0, 60) * 10;
+    public string Dir => Path.Combine(Path.GetTempPath(), $"sandbox-cluster-{BasePort}");
+    public Uri Gateway1 => new($"ws://127.0.0.1:{BasePort}");
+    public Uri Gateway2 => new($"ws://127.0.0.1:{BasePort + 1}");
+
+    public static string Script => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../deploy/local/cluster.sh"));
+
+    public async Task InitializeAsync() => await RunScript("up", TimeSpan.FromMinutes(4));
+
+    public async Task DisposeAsync()
+    {
+        await RunScript("down", TimeSpan.FromMinutes(2));
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+    }
+
+    public async Task<string> RunScript(string verb, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo("bash", [Script, verb]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["BASE_PORT"] = BasePort.ToString();
+        psi.Environment["CLUSTER_DIR"] = Dir;
+        // containers then carry their sandbox id, which is how the test finds a sandbox's host
+        psi.Environment["SANDBOX_WARM_POOL_SIZE"] = "0";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await p.WaitForExitAsync(cts.Token);
+        if (p.ExitCode != 0) throw new InvalidOperationException($"cluster.sh {verb} failed: {await stderr}");
+        return await stdout;
+    }
+
+    /// <summary>The host process (name, pid) whose container registry lists this sandbox's container.</summary>
+    public (string Node, int Pid)? HostRunning(string sandboxId) =>
+        File.ReadAllLines(Path.Combine(Dir, "pids")).Select(l => l.Split(' '))
+            .Where(f => File.Exists(Path.Combine(Dir, f[0], "containers", sandboxId)))
+            .Select(f => ((string, int)?)(f[0], int.Parse(f[1])))
+            .FirstOrDefault();
+}
+
+/// <summary>Issue 5: the multi-process cluster of deploy/local, PostgreSQL journal, shared checkpoint store.</summary>
+public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<LocalClusterFixture>
+{
+    private const string S = "status:";
+
+    [Fact]
+    public async Task A_sandbox_checkpointed_through_two_gateways_restores_on_a_survivor_after_its_host_is_killed()
+    {
+        var (c, id, token) = await CheckpointSpec.Create(cluster.Gateway1, new { idle_timeout = 300, enable_checkpoint = true });
+        await CheckpointSpec.Run(c, "bash", CheckpointSpec.StartCounter);
+        await c.DisposeAsync();
+        await Task.Delay(500);
+
+        await using (var second = await WsClient.ConnectAsync(new Uri(cluster.Gateway2, $"/attach/{id}?sandbox_token={token}")))
+        {
+            Assert.Equal([S + SandboxStatus.Running], await second.ReadUntilAsync(e => e.StartsWith(S)));
+            var owner = cluster.HostRunning(id) ?? throw new InvalidOperationException("no host runs the sandbox");
+            var before = CheckpointSpec.ReadCount(await CheckpointSpec.Run(second, "bash", "cat /tmp/count"));
+            Assert.Equal(S + SandboxStatus.Checkpointed, (await CheckpointSpec.Checkpoint(second))[^1]);
+
+            Process.GetProcessById(owner.Pid).Kill();   // kill -9 of the host that owned it
+
+            await using var third = await WsClient.ConnectAsync(new Uri(cluster.Gateway2, $"/attach/{id}?sandbox_token={token}"));
+            Assert.Equal([S + SandboxStatus.Restoring, S + SandboxStatus.Running],
+                await third.ReadUntilAsync(e => e == S + SandboxStatus.Running || e.Contains("ERROR"), TimeSpan.FromSeconds(90)));
+            var survivor = cluster.HostRunning(id) ?? throw new InvalidOperationException("restored nowhere");
+            Assert.NotEqual(owner.Node, survivor.Node);
+            var after = CheckpointSpec.ReadCount(await CheckpointSpec.Run(third, "bash", "sleep 0.3; cat /tmp/count"));
+            Assert.True(after > before, $"in-memory counter went from {before} to {after}");
+            await third.SendAsync(new { action = "kill_sandbox" });
+            await third.ReadUntilClosedAsync();
+        }
+    }
+}
