@@ -26,6 +26,7 @@ HEADER = struct.Struct("<cII")
 READ_CHUNK = 32 * 1024           # largest output frame; keeps client frames far below 64 KiB
 OUT_HIGH_WATER = 256 * 1024      # stop reading executions while this much output waits for the host
 DRAIN_AFTER_EXIT = 0.2           # seconds to wait for pipes held open by an exited program's children
+SPARE_DELAY = 0.02               # fork the next spare this long after an execution started
 EXEC_ENV = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOME": "/root",
@@ -59,6 +60,8 @@ class Runner:
         self.by_pid = {}
         self.reading_paused = False
         self.quiesced = False
+        self.spare = None
+        self.spare_due = 0.0
         self.loop = __import__("time").monotonic
         wake_r, wake_w = os.pipe()
         set_nonblocking(wake_r)
@@ -157,30 +160,25 @@ class Runner:
 
     # --- executions ---------------------------------------------------------------------------
     def start(self, exec_id, req):
-        lang, code = req.get("lang"), req.get("code", "")
-        in_r, in_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        script_fd = None
-        if lang == "bash":
-            script_fd = os.memfd_create("main.sh", 0)
-            os.write(script_fd, code.encode("utf-8"))
-            os.lseek(script_fd, 0, os.SEEK_SET)
+        # A spare child, forked ahead of time, is waiting for exactly this: hand it the request.
+        spare = self.take_spare()
+        if spare is None:
+            try:
+                spare = fork_spare()
+            except OSError as e:
+                self.send(b"F", exec_id, str(e).encode())
+                return
+        pid, in_w, out_r, err_r, ctl_w = spare
+        request = json.dumps({"lang": req.get("lang"), "code": req.get("code", "")}).encode()
         try:
-            pid = os.fork()
+            write_all(ctl_w, struct.pack("<I", len(request)) + request)
         except OSError as e:
-            for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
-                os.close(fd)
             self.send(b"F", exec_id, str(e).encode())
+            for fd in (in_w, out_r, err_r):
+                os.close(fd)
             return
-        if pid == 0:
-            child(lang, code, in_r, out_w, err_w, script_fd)   # never returns
-        for fd in (in_r, out_w, err_w):
-            os.close(fd)
-        if script_fd is not None:
-            os.close(script_fd)
-        for fd in (in_w, out_r, err_r):
-            set_nonblocking(fd)
+        finally:
+            os.close(ctl_w)
         ex = Execution(exec_id, pid, in_w, out_r, err_r)
         self.execs[exec_id] = ex
         self.by_pid[pid] = ex
@@ -188,9 +186,31 @@ class Runner:
             for fd in (out_r, err_r):
                 self.sel.register(fd, selectors.EVENT_READ, ex)
         self.send(b"B", exec_id, json.dumps({"pid": pid}).encode())
+        self.spare_due = self.loop() + SPARE_DELAY
         if req.get("stdin_eof"):
             ex.stdin_eof = True
             self.pump_stdin(ex)
+
+    def take_spare(self):
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            try:
+                done, _ = os.waitpid(spare[0], os.WNOHANG)
+            except ChildProcessError:
+                done = spare[0]
+            if done:   # it died waiting (it never should): discard it
+                for fd in spare[1:]:
+                    os.close(fd)
+                spare = None
+        return spare
+
+    def keep_spare(self):
+        # Fork the next spare once the runner is otherwise idle, off the execution's critical path.
+        if self.spare is None and not self.quiesced and self.loop() >= self.spare_due:
+            try:
+                self.spare = fork_spare()
+            except OSError:
+                self.spare_due = self.loop() + 1.0
 
     def pump_stdin(self, ex):
         if ex.stdin_fd is None:
@@ -296,7 +316,11 @@ class Runner:
             elif self.sel.get_map().get(1) is not None:
                 self.sel.unregister(1)
             waiting = any(ex.exit_code is not None and ex.pipes for ex in self.execs.values())
-            for key, _ in self.sel.select(DRAIN_AFTER_EXIT / 2 if waiting else None):
+            timeout = DRAIN_AFTER_EXIT / 2 if waiting else None
+            if self.spare is None and not self.quiesced:
+                until_spare = max(0.0, self.spare_due - self.loop())
+                timeout = until_spare if timeout is None else min(timeout, until_spare)
+            for key, _ in self.sel.select(timeout):
                 tag = key.data
                 if tag == "host":
                     self.read_host()
@@ -315,25 +339,66 @@ class Runner:
             self.reap()
             if waiting:
                 self.abandon_stale_pipes()
+            self.keep_spare()
 
 
-def child(lang, code, in_r, out_w, err_w, script_fd):
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def fork_spare():
+    """Forks a child that waits, stdio already in place, for the request it will run. Returns
+    (pid, stdin write end, stdout read end, stderr read end, request pipe write end)."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    ctl_r, ctl_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        spare_child(in_r, out_w, err_w, ctl_r)   # never returns
+    for fd in (in_r, out_w, err_w, ctl_r):
+        os.close(fd)
+    for fd in (in_w, out_r, err_r):
+        set_nonblocking(fd)
+    return pid, in_w, out_r, err_r, ctl_w
+
+
+def read_exactly(fd, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            os._exit(0)   # the runner is gone, or this spare was never needed
+        buf += chunk
+    return bytes(buf)
+
+
+def spare_child(in_r, out_w, err_w, ctl_r):
     try:
         os.setsid()
         os.dup2(in_r, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        keep = {0, 1, 2}
-        if script_fd is not None:
-            os.dup2(script_fd, 3)
-            keep.add(3)
-        os.closerange(max(keep) + 1, 65536)
+        os.dup2(ctl_r, 3)
+        os.closerange(4, 65536)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
         os.chdir("/")
+        (length,) = struct.unpack("<I", read_exactly(3, 4))
+        req = json.loads(read_exactly(3, length))
+        lang, code = req.get("lang"), req.get("code", "")
         if lang == "bash":
+            script = os.memfd_create("main.sh", 0)
+            write_all(script, code.encode("utf-8"))
+            os.lseek(script, 0, os.SEEK_SET)
+            os.dup2(script, 3)
+            os.close(script)
             os.execve("/bin/bash", ["bash", "/proc/self/fd/3"], EXEC_ENV)
+        os.close(3)
         run_python(code)
     except BaseException as e:  # noqa: BLE001 - report anything, then leave the fork for good
         try:
