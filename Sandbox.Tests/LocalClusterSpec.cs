@@ -37,8 +37,16 @@ public sealed class LocalClusterFixture : IAsyncLifetime
         var stderr = p.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout);
         await p.WaitForExitAsync(cts.Token);
-        if (p.ExitCode != 0) throw new InvalidOperationException($"cluster.sh {verb} failed: {await stderr}");
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"cluster.sh {verb} failed ({p.ExitCode}): {await stderr}\n{await stdout}\n{NodeLogs()}");
         return await stdout;
+    }
+
+    private string NodeLogs()
+    {
+        if (!Directory.Exists(Dir)) return "(no cluster directory)";
+        return string.Join("\n", Directory.GetFiles(Dir, "*.log", SearchOption.AllDirectories)
+            .Select(f => $"--- {f}\n{string.Join("\n", File.ReadLines(f).TakeLast(15))}"));
     }
 
     /// <summary>The host process (name, pid) whose container registry lists this sandbox's container.</summary>

@@ -7,7 +7,7 @@ set -euo pipefail
 need_runsc() {
   command -v runsc >/dev/null 2>&1 || return 0
   # 20240729 or newer is required; older builds break everyday tools inside the sandbox.
-  local v; v=$(runsc --version 2>/dev/null | grep -oE '[0-9]{8}' | head -n1)
+  local v; v=$(runsc --version 2>/dev/null | grep -oE '[0-9]{8}' | sed -n 1p || true)
   [ -z "$v" ] || [ "$v" -lt 20240729 ]
 }
 
@@ -38,4 +38,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 command -v dotnet >/dev/null 2>&1 || { echo "the .NET SDK 10 is required (dotnet on PATH)" >&2; exit 1; }
-runsc --version | head -n1
+# sed reads everything: with pipefail, head closing the pipe early could fail the script (SIGPIPE)
+runsc --version | sed -n 1p

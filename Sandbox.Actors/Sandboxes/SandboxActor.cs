@@ -145,11 +145,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Record(new SandboxStarted(_host.NodeName, DateTimeOffset.UtcNow, m.Container.ContainerKey), e =>
             {
                 _state = _state.Apply(e);
-                _host.Registry.Add(_container!.ContainerKey);
-                StartReadingRunner();
-                Become(Running);
-                AttachSession(session, restored: false);
-                Stash.UnstashAll();
+                GoLive(session, restored: false);
             });
         });
         Command<ContainerFailed>(m =>
@@ -216,7 +212,6 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<ContainerStarted>(m =>
         {
             _container = m.Container;
-            _host.Registry.Add(_container!.ContainerKey);
             Record(new SandboxRestored(_host.NodeName, DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
@@ -228,10 +223,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                     _seq = carry.Seq;
                     _lastExecKilled = carry.LastExecKilled;
                 }
-                StartReadingRunner();
-                Become(Running);
-                AttachSession(session, restored: true);
-                Stash.UnstashAll();
+                GoLive(session, restored: true);
             });
         });
         Command<ContainerFailed>(m =>
@@ -242,6 +234,16 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Stash.UnstashAll();
         });
         Command<object>(_ => Stash.Stash());
+    }
+
+    /// <summary>A container runs for this sandbox: register it, read its runner, serve the session.</summary>
+    private void GoLive(IActorRef session, bool restored)
+    {
+        _host.Registry.Add(_container!.ContainerKey);
+        StartReadingRunner();
+        Become(Running);
+        AttachSession(session, restored);
+        Stash.UnstashAll();
     }
 
     /// <summary>Fetches the checkpoint archive, checks its size and SHA-256 against the persisted

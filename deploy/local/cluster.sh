@@ -10,7 +10,7 @@
 # Akka remoting on BASE_PORT+100..104; PostgreSQL on BASE_PORT+200. CLUSTER_DIR (default
 # /tmp/sandbox-cluster-$BASE_PORT) holds logs, pids, the shared checkpoint/snapshot stores and
 # PostgreSQL's data. SANDBOX_ROOTFS is shared by every host (provisioned once).
-set -euo pipefail
+set -eEuo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 base=${BASE_PORT:-8080}
 dir=${CLUSTER_DIR:-/tmp/sandbox-cluster-$base}
@@ -31,8 +31,8 @@ pg_up() {
     su postgres -c "$pgbin/initdb -D '$dir/pg/data' -A trust -U postgres" >"$dir/pg/initdb.log" 2>&1
   fi
   su postgres -c "$pgbin/pg_ctl -D '$dir/pg/data' -l '$dir/pg/server.log' -w -o '-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1' start" >/dev/null
-  su postgres -c "$pgbin/psql -h 127.0.0.1 -p $pgport -U postgres -tc \"SELECT 1 FROM pg_database WHERE datname='sandbox'\"" | grep -q 1 ||
-    su postgres -c "$pgbin/createdb -h 127.0.0.1 -p $pgport -U postgres sandbox"
+  exists=$(su postgres -c "$pgbin/psql -h 127.0.0.1 -p $pgport -U postgres -tAc \"SELECT 1 FROM pg_database WHERE datname='sandbox'\"")
+  [ "$exists" = 1 ] || su postgres -c "$pgbin/createdb -h 127.0.0.1 -p $pgport -U postgres sandbox"
 }
 
 pg_down() {
@@ -67,6 +67,7 @@ wait_ready() { # url seconds
 
 up() {
   [ ! -s "$dir/pids" ] || { log "already up (see $dir/pids); run down first"; exit 1; }
+  trap 'log "up failed at line $LINENO"' ERR
   "$repo/scripts/install-deps.sh" >/dev/null
   "$repo/scripts/provision-rootfs.sh" "$SANDBOX_ROOTFS"
   dotnet build "$repo/Sandbox.Host/Sandbox.Host.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
