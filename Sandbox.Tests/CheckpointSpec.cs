@@ -41,6 +41,10 @@ public class CheckpointSpec(ServerFixture server) : IClassFixture<ServerFixture>
         "nohup python3 -c \"import time\ni = 0\nwhile True:\n    i += 1\n    open('/tmp/count', 'w').write(str(i))\n    time.sleep(0.05)\" > /dev/null 2>&1 &\n" +
         "sleep 0.5; echo started";
 
+    /// <summary>All stdout of an execution, however it was chunked.</summary>
+    internal static string Stdout(IEnumerable<string> events) =>
+        string.Concat(events.Where(e => e.StartsWith("stdout:")).Select(e => e[7..]));
+
     internal static int ReadCount(List<string> events) =>
         int.Parse(string.Concat(events.Where(e => e.StartsWith("stdout:")).Select(e => e[7..])).Trim());
 
@@ -63,10 +67,10 @@ public class CheckpointSpec(ServerFixture server) : IClassFixture<ServerFixture>
         await again.SendAsync(new { action = "reconnect" });
         Assert.Equal([S + SandboxStatus.Restoring, S + SandboxStatus.Running], await again.ReadUntilAsync(e => e == S + SandboxStatus.Running));
         Assert.Equal([S + SandboxStatus.ExecutionDone], await again.ReadUntilAsync(e => e.StartsWith(S)));
-        var after = await Run(again, "bash", "cat /tmp/note.txt; test -e /etc/issue && echo issue-back || echo issue-gone; sleep 0.3; cat /tmp/count");
-        Assert.Contains("stdout:hello\n", after);
-        Assert.Contains("issue-gone", string.Concat(after));
-        var counted = int.Parse(after.Where(e => e.StartsWith("stdout:")).Last()[7..].Trim().Split('\n').Last());
+        var after = Stdout(await Run(again, "bash", "cat /tmp/note.txt; test -e /etc/issue && echo issue-back || echo issue-gone; sleep 0.3; cat /tmp/count")).Split('\n');
+        Assert.Equal("hello", after[0]);
+        Assert.Equal("issue-gone", after[1]);
+        var counted = int.Parse(after[2]);
         Assert.True(counted > before, $"the counter went from {before} to {counted}");
         Assert.True(counted < before + 200, $"the counter restarted or ran on while checkpointed: {before} -> {counted}");
 

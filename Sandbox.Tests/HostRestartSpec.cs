@@ -34,9 +34,9 @@ public class HostRestartSpec
             await second.InitializeAsync();
             await using var again = await CheckpointSpec.Attach(second, id, token);
             Assert.Equal([S + SandboxStatus.Restoring, S + SandboxStatus.Running], await again.ReadUntilAsync(e => e == S + SandboxStatus.Running, TimeSpan.FromSeconds(60)));
-            var after = await CheckpointSpec.Run(again, "bash", "cat /root/file.txt; sleep 0.3; cat /tmp/count");
-            Assert.Contains("stdout:persisted\n", after);
-            var counted = int.Parse(after.Where(e => e.StartsWith("stdout:")).Last()[7..].Trim().Split('\n').Last());
+            var after = CheckpointSpec.Stdout(await CheckpointSpec.Run(again, "bash", "cat /root/file.txt; sleep 0.3; cat /tmp/count")).Split('\n');
+            Assert.Equal("persisted", after[0]);
+            var counted = int.Parse(after[1]);
             Assert.True(counted > before, $"the in-memory counter went from {before} to {counted}");
 
             await using var gone = await CheckpointSpec.Attach(second, plainId, plainToken);

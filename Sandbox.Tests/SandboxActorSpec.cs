@@ -46,18 +46,18 @@ public class SandboxActorSpec : TestKit
         Assert.True(Directory.Exists(_host.Runsc.Options.BundleDirFor(id)));
 
         sandbox.Tell(new ExecuteCode(id, "bash", "echo hi", CloseStdin: true), session.Ref);
-        session.ExpectMsg<StatusEvent>(s => s.Status == SandboxStatus.ExecutionRunning);
+        session.ExpectMsg<StatusEvent>(s => s.Status == SandboxStatus.ExecutionRunning, TimeSpan.FromSeconds(10));
         session.ExpectMsg<ExecutionEvent>(e => e.Kind == ExecutionEventKind.Stdout && e.Data == "hi\n", TimeSpan.FromSeconds(10));
-        session.ExpectMsg<ExecutionEvent>(e => e.Kind == ExecutionEventKind.Status && e.Data == SandboxStatus.ExecutionDone);
+        session.ExpectMsg<ExecutionEvent>(e => e.Kind == ExecutionEventKind.Status && e.Data == SandboxStatus.ExecutionDone, TimeSpan.FromSeconds(10));
 
         sandbox.Tell(new GetSandboxInfo(id), session.Ref);
-        session.ExpectMsg<SandboxInfo>(i => i.State == "running" && i.Attached && i.Node == "test-node");
+        session.ExpectMsg<SandboxInfo>(i => i.State == "running" && i.Attached && i.Node == "test-node", TimeSpan.FromSeconds(10));
 
         sandbox.Tell(new KillSandbox(id), session.Ref);
         foreach (var s in new[] { SandboxStatus.Killing, SandboxStatus.Deleting, SandboxStatus.Deleted, SandboxStatus.Killed })
             session.ExpectMsg<StatusEvent>(e => e.Status == s, TimeSpan.FromSeconds(15));
-        session.ExpectMsg<CloseSession>(c => c.Code == CloseCodes.Normal);
-        parent.ExpectMsg<Passivate>();
+        session.ExpectMsg<CloseSession>(c => c.Code == CloseCodes.Normal, TimeSpan.FromSeconds(10));
+        parent.ExpectMsg<Passivate>(TimeSpan.FromSeconds(20));
         Assert.False(Directory.Exists(_host.Runsc.Options.BundleDirFor(id)));
         Assert.False(Directory.Exists(_host.Runsc.Options.RootDirFor(id)));
         Assert.Empty(_host.Registry.List());
@@ -71,8 +71,8 @@ public class SandboxActorSpec : TestKit
         var session = CreateTestProbe();
         var sandbox = parent.ChildActorOf(SandboxActor.PropsFor(id, _host));
         sandbox.Tell(new AttachSandbox(id, SandboxIdentity.HashToken("t"), session.Ref));
-        session.ExpectMsg<SandboxRejected>(r => r.Status == SandboxStatus.NotFound && r.CloseCode == CloseCodes.InternalError);
-        parent.ExpectMsg<Passivate>();
+        session.ExpectMsg<SandboxRejected>(r => r.Status == SandboxStatus.NotFound && r.CloseCode == CloseCodes.InternalError, TimeSpan.FromSeconds(10));
+        parent.ExpectMsg<Passivate>(TimeSpan.FromSeconds(20));
     }
 
     [Fact]
@@ -85,12 +85,12 @@ public class SandboxActorSpec : TestKit
         sandbox.Tell(new CreateSandbox(id, SandboxIdentity.HashToken("t"), SandboxSettings.Default, session.Ref));
         session.ExpectMsg<SandboxAttached>(TimeSpan.FromSeconds(30));
 
-        var r = _host.Runsc.RunAsync(id, TimeSpan.FromSeconds(10), CancellationToken.None, "kill", id, "KILL").Result;
+        var r = _host.Runsc.RunAsync(id, TimeSpan.FromSeconds(10), CancellationToken.None, "kill", id, "KILL").GetAwaiter().GetResult();
         Assert.True(r.Ok, r.Reason);
         session.ExpectMsg<StatusEvent>(e => e.Status == SandboxStatus.Error && e.Error!.Contains("stopped unexpectedly"), TimeSpan.FromSeconds(15));
         session.ExpectMsg<StatusEvent>(e => e.Status == SandboxStatus.Deleted, TimeSpan.FromSeconds(15));
-        session.ExpectMsg<CloseSession>(c => c.Code == CloseCodes.ApplicationError);
-        parent.ExpectMsg<Passivate>();
+        session.ExpectMsg<CloseSession>(c => c.Code == CloseCodes.ApplicationError, TimeSpan.FromSeconds(10));
+        parent.ExpectMsg<Passivate>(TimeSpan.FromSeconds(20));
         Assert.False(Directory.Exists(_host.Runsc.Options.BundleDirFor(id)));
     }
 
