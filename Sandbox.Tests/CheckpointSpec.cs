@@ -86,7 +86,8 @@ public class CheckpointSpec(ServerFixture server) : IClassFixture<ServerFixture>
     {
         var (c, id, token) = await Create(server, CheckpointInit);
         await c.SendAsync(new { language = "python", code = "import time\nfor i in range(40):\n    print(i)\n    time.sleep(0.05)\nprint('end')" });
-        var before = await c.ReadUntilAsync(e => e == "stdout:5\n" || e.EndsWith("\n5\n"));
+        var before = new List<string>();
+        while (!("\n" + Stdout(before)).Contains("\n5\n")) before.AddRange(await c.ReadUntilAsync(e => e.StartsWith("stdout:")));
         await c.SendAsync(new { action = "checkpoint" });
         var closing = await c.ReadUntilClosedAsync(TimeSpan.FromSeconds(60));
         var statuses = closing.Where(e => e.StartsWith(S)).ToList();

@@ -169,8 +169,10 @@ public class WebSocketSessionSpec(ServerFixture server) : IClassFixture<ServerFi
     public async Task Reconnect_after_a_dropped_socket_delivers_what_was_missed_then_done()
     {
         var (c, id, token) = await Create();
-        await c.SendAsync(new { language = "python", code = "import time\nfor i in range(30):\n    print(i)\n    time.sleep(0.05)" });
-        var seen = await c.ReadUntilAsync(e => e == "stdout:3\n");
+        // lines 0-3, a pause in which the client's connection drops, then 4-29 while it is away
+        await c.SendAsync(new { language = "python", code = "import time\nfor i in range(4): print(i)\ntime.sleep(1)\nfor i in range(4, 30):\n    print(i)\n    time.sleep(0.01)" });
+        var seen = new List<string>();
+        while (!CheckpointSpec.Stdout(seen).EndsWith("3\n")) seen.AddRange(await c.ReadUntilAsync(e => e.StartsWith("stdout:")));
         c.Socket.Abort();   // the connection drops mid-execution
         c.Socket.Dispose();
         await Task.Delay(500);
@@ -180,8 +182,8 @@ public class WebSocketSessionSpec(ServerFixture server) : IClassFixture<ServerFi
         var events = await again.ReadUntilAsync(e => e == S + SandboxStatus.ExecutionDone);
         Assert.Equal(S + SandboxStatus.Running, events[0]);
         Assert.Equal(S + SandboxStatus.ExecutionRunning, events[1]);
-        var lines = seen.Concat(events).Where(e => e.StartsWith("stdout:")).Select(e => e[7..]).ToList();
-        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"{i}\n"), lines);   // nothing lost, nothing twice
+        var lines = CheckpointSpec.Stdout(seen.Concat(events)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => i.ToString()), lines);   // nothing lost, nothing twice
 
         // with nothing in flight, reconnect answers DONE only
         await again.SendAsync(new { action = "reconnect" });
