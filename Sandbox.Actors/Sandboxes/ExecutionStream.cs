@@ -20,6 +20,8 @@ public sealed class ExecutionStream(uint execId)
     public bool Finished { get; private set; }
     public bool Killed { get; set; }
     public long UnackedBytes { get; private set; }
+    /// <summary>Bytes of output the program has produced so far.</summary>
+    public long OutputBytes { get; private set; }
     /// <summary>Everything, DONE included, reached the client.</summary>
     public bool FullyDelivered => Finished && _unacked.Count == 0;
     public IEnumerable<ExecutionEvent> Unacked => _unacked.Select(u => u.Event);
@@ -28,6 +30,7 @@ public sealed class ExecutionStream(uint execId)
     /// reads is not lost. Returns null when the bytes completed no character yet.</summary>
     public ExecutionEvent? AddOutput(ref long seq, bool stderr, ReadOnlySpan<byte> bytes, bool flush = false)
     {
+        OutputBytes += bytes.Length;
         var decoder = stderr ? _stderr : _stdout;
         var chars = new char[decoder.GetCharCount(bytes, flush)];
         var n = decoder.GetChars(bytes, chars, flush);

@@ -346,6 +346,11 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<AdminCommand>(OnAdmin);
         Command<GetSandboxInfo>(_ => Sender.Tell(Info()));
         Command<IdleCheck>(_ => OnIdleCheck());
+        Command<ExecutionTimeLimitReached>(m =>
+        {
+            if (_exec is { } x && x.ExecId == m.ExecId)
+                KillForLimit(x, $"wall-clock limit of {_host.Options.ExecutionTimeLimit.TotalSeconds:0.#} s exceeded");
+        });
         // Hand-off (node leaving) or passivation: tear down and stop at once; the shard waits for our
         // termination, so asking it to passivate us here would leave the hand-off hanging.
         Command<StopSandbox>(_ =>
@@ -447,6 +452,22 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         _container!.Send(RunnerFrameType.Exec, _exec.ExecId, request);
         Sender.Tell(new StatusEvent(SandboxStatus.ExecutionRunning));
         ReleaseStreamAck();
+        Timers.StartSingleTimer("execution-limit", new ExecutionTimeLimitReached(_exec.ExecId), _host.Options.ExecutionTimeLimit);
+    }
+
+    /// <summary>
+    /// An execution over a limit is killed like a kill_process (FORCE_KILLED, then DONE), with a
+    /// line on its stderr that says which limit; the sandbox itself stays usable.
+    /// </summary>
+    private void KillForLimit(ExecutionStream exec, string why)
+    {
+        if (exec.Finished || exec.Killed) return;
+        _log.Info("Sandbox {0}: execution {1} killed: {2}", _sandboxId, exec.ExecId, why);
+        exec.Killed = true;
+        _lastExecKilled = true;
+        _container?.Send(RunnerFrameType.Kill, exec.ExecId);
+        if (exec.AddOutput(ref _seq, true, Encoding.UTF8.GetBytes($"\n[sandbox] execution killed: {why}\n")) is { } note) Emit(note);
+        Emit(exec.AddStatus(ref _seq, SandboxStatus.ExecutionForceKilled));
     }
 
     private void OnStdin(WriteStdin s)
@@ -774,6 +795,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             case RunnerFrameType.Stdout or RunnerFrameType.Stderr when exec is not null:
                 Touch();
                 if (exec.AddOutput(ref _seq, f.Type == RunnerFrameType.Stderr, f.Payload.ToArray()) is { } chunk) Emit(chunk);
+                if (exec.OutputBytes > _host.Options.ExecutionOutputLimitBytes)
+                    KillForLimit(exec, $"output limit of {_host.Options.ExecutionOutputLimitBytes} bytes exceeded");
                 if (mayWithholdAck && exec.UnackedBytes >= _host.Options.OutputWindowBytes)
                 {
                     _withheldStreamAck = ack;   // resume reading when the client catches up
@@ -969,6 +992,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private sealed record CheckpointStored(StoredObject Stored);
     private sealed record CheckpointFailed(string Reason, bool StillRunning, SandboxContainer? Restored);
     private sealed record CheckpointSyncTimeout;
+    private sealed record ExecutionTimeLimitReached(uint ExecId);
     private sealed record SnapshotDone(string Name, string? Error, IActorRef ReplyTo);
     private sealed class IdleCheck { public static readonly IdleCheck Instance = new(); }
     private sealed class StreamInit { public static readonly StreamInit Instance = new(); }

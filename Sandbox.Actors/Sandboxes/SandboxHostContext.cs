@@ -10,6 +10,10 @@ public sealed record SandboxHostOptions
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Output not yet written to the client, per sandbox, before the program is paused.</summary>
     public long OutputWindowBytes { get; init; } = 1024 * 1024;
+    /// <summary>Wall-clock limit of one execution; past it the execution is killed (the sandbox stays).</summary>
+    public TimeSpan ExecutionTimeLimit { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Output (stdout + stderr) one execution may produce before it is killed.</summary>
+    public long ExecutionOutputLimitBytes { get; init; } = 4L * 1024 * 1024 * 1024;
 }
 
 /// <summary>What every sandbox actor on this node shares: the runsc driver, its node name and registry.</summary>

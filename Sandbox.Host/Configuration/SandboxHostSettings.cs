@@ -71,6 +71,11 @@ public sealed record SandboxHostSettings
             ConnectionString = env("SANDBOX_DB_CONNECTION") is { Length: > 0 } cs ? cs : null,
             LogLevel = Str("LOG_LEVEL", d.LogLevel),
             WarmPoolSize = Int("SANDBOX_WARM_POOL_SIZE", d.WarmPoolSize),
+            Sandboxes = d.Sandboxes with
+            {
+                ExecutionTimeLimit = TimeSpan.FromSeconds(Int("SANDBOX_EXEC_TIMEOUT_SECONDS", (int)d.Sandboxes.ExecutionTimeLimit.TotalSeconds)),
+                ExecutionOutputLimitBytes = long.TryParse(env("SANDBOX_EXEC_MAX_OUTPUT_BYTES"), out var maxOut) ? maxOut : d.Sandboxes.ExecutionOutputLimitBytes,
+            },
             CheckpointMountPath = env("SANDBOX_CHECKPOINT_MOUNT_PATH") is { Length: > 0 } cm ? cm : null,
             CheckpointBucket = env("SANDBOX_CHECKPOINT_BUCKET") is { Length: > 0 } cb ? cb : null,
             SnapshotMountPath = env("FILESYSTEM_SNAPSHOT_MOUNT_PATH") is { Length: > 0 } sm ? sm : null,
