@@ -51,7 +51,6 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private string _sandboxId = "";
     private string? _token;
     private IActorRef? _sandbox;
-    private string _goneState = "DELETED";
     private bool _closing;
 
     public IStash Stash { get; set; } = null!;
@@ -245,7 +244,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             Close(c.Code);
             Become(Closing);
         });
-        Receive<SessionReplaced>(_ => Released("SANDBOX_RELEASED"));
+        Receive<SessionReplaced>(_ => Released());
         Receive<Terminated>(t =>
         {
             if (!Equals(t.ActorRef, _sandbox)) return;
@@ -264,13 +263,12 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         CommonReceives();
     }
 
-    /// <summary>The sandbox is no longer ours (deleted, or taken over by another session): answer
-    /// the client locally, without touching the sandbox.</summary>
-    private void Released(string state)
+    /// <summary>Another session took the sandbox over (handoff): answer this client locally from now
+    /// on, without touching the sandbox.</summary>
+    private void Released()
     {
         if (_sandbox is not null) Context.Unwatch(_sandbox);
         _sandbox = null;
-        _goneState = state == "SANDBOX_RELEASED" ? "RELEASED" : state;
         Become(() =>
         {
             Receive<ClientFrame>(f =>
@@ -279,7 +277,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
                 switch (ClientCommandParser.Parse(_sandboxId, f.Text))
                 {
                     case ClientCommandParser.Command c:
-                        foreach (var e in AbsentSandboxReplies.For(c.Message, _sandboxId, _goneState)) Self.Tell(e);
+                        foreach (var e in AbsentSandboxReplies.For(c.Message, _sandboxId, "RELEASED")) Self.Tell(e);
                         break;
                     case ClientCommandParser.Rejected r:
                         SendStatus(new StatusEvent(r.Status, r.Message));
