@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
+using NLog;
 using NLog.Extensions.Logging;
 using NLog.Web;
 using Sandbox.Actors.Hosting;
@@ -22,8 +23,18 @@ public static class SandboxServer
         var nlogConfig = Path.Combine(AppContext.BaseDirectory, "nlog.config");
         if (File.Exists(nlogConfig))
         {
+            NLog.LogManager.Setup().SetupExtensions(e => e.RegisterLayoutRenderer<Sandbox.Host.Logging.SandboxIdLayoutRenderer>("sandbox-id"));
             NLog.LogManager.Configuration = new NLog.Config.XmlLoggingConfiguration(nlogConfig);
             NLog.LogManager.Configuration!.Variables["minLevel"] = NLogLevel(s.LogLevel);
+            if (s.LogJson)
+            {
+                var json = NLog.LogManager.Configuration.FindTargetByName("json");
+                foreach (var rule in NLog.LogManager.Configuration.LoggingRules.Where(r => r.Targets.Any(t => t.Name == "text")))
+                {
+                    rule.Targets.Clear();
+                    rule.Targets.Add(json);
+                }
+            }
             NLog.LogManager.ReconfigExistingLoggers();
         }
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);

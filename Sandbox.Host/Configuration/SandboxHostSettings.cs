@@ -21,6 +21,8 @@ public sealed record SandboxHostSettings
     public PersistenceProvider Persistence { get; init; } = PersistenceProvider.Sqlite;
     public string? ConnectionString { get; init; }
     public string LogLevel { get; init; } = "Info";
+    /// <summary>LOG_FORMAT=json: one JSON object per log line, with the sandbox id as a field.</summary>
+    public bool LogJson { get; init; }
     public RunscOptions Runsc { get; init; } = new();
     public SandboxHostOptions Sandboxes { get; init; } = new();
     /// <summary>Containers kept running ahead of demand on a sandbox host (0 turns the pool off).</summary>
@@ -70,6 +72,7 @@ public sealed record SandboxHostSettings
             Persistence = Str("SANDBOX_PERSISTENCE", "sqlite").ToLowerInvariant() is "postgres" or "postgresql" ? PersistenceProvider.Postgres : PersistenceProvider.Sqlite,
             ConnectionString = env("SANDBOX_DB_CONNECTION") is { Length: > 0 } cs ? cs : null,
             LogLevel = Str("LOG_LEVEL", d.LogLevel),
+            LogJson = Str("LOG_FORMAT", "text").Equals("json", StringComparison.OrdinalIgnoreCase),
             WarmPoolSize = Int("SANDBOX_WARM_POOL_SIZE", d.WarmPoolSize),
             Sandboxes = d.Sandboxes with
             {
