@@ -29,6 +29,7 @@ public static class AkkaWiring
             var path = Path.Combine(s.HoconDir, file);
             if (File.Exists(path)) b.AddHoconFile(path, HoconAddMode.Prepend);
         }
+        if (s.ExtraHocon is not null) b.AddHocon(Akka.Configuration.ConfigurationFactory.ParseString(s.ExtraHocon), HoconAddMode.Prepend);
         return b
             .ConfigureLoggers(l =>
             {

@@ -38,6 +38,9 @@ public sealed record SandboxHostSettings
     /// with Application Default Credentials.</summary>
     public string? GcsEndpoint { get; init; }
 
+    /// <summary>HOCON that overrides everything else (SANDBOX_AKKA_HOCON), for one-off tuning of a node.</summary>
+    public string? ExtraHocon { get; init; }
+
     /// <summary>Where the hocon/ files are (next to the executable by default).</summary>
     public string HoconDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "hocon");
 
@@ -72,6 +75,7 @@ public sealed record SandboxHostSettings
             Persistence = Str("SANDBOX_PERSISTENCE", "sqlite").ToLowerInvariant() is "postgres" or "postgresql" ? PersistenceProvider.Postgres : PersistenceProvider.Sqlite,
             ConnectionString = env("SANDBOX_DB_CONNECTION") is { Length: > 0 } cs ? cs : null,
             LogLevel = Str("LOG_LEVEL", d.LogLevel),
+            ExtraHocon = env("SANDBOX_AKKA_HOCON") is { Length: > 0 } hocon ? hocon : null,
             LogJson = Str("LOG_FORMAT", "text").Equals("json", StringComparison.OrdinalIgnoreCase),
             WarmPoolSize = Int("SANDBOX_WARM_POOL_SIZE", d.WarmPoolSize),
             Sandboxes = d.Sandboxes with

@@ -73,7 +73,7 @@ public class ServerFixture : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            try { if ((await http.GetAsync("/status")).IsSuccessStatusCode) return; }
+            try { if ((await http.GetAsync("/healthz/live")).IsSuccessStatusCode) return; }
             catch (HttpRequestException) { }
             await Task.Delay(100);
         }
