@@ -19,6 +19,8 @@ public sealed record GatewayOptions
     /// <summary>How long a create or attach keeps trying to reach a sandbox host (failover included)
     /// before the client gets an error.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>The same for a create: long enough for a crashed host to be downed (its shards move).</summary>
+    public TimeSpan CreateTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The §4.3 checks (steps 3–6) in the reference's order; null when the create may go ahead.</summary>
     public string? CreationRefusal(SandboxSettings s)

@@ -90,4 +90,41 @@ public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<Local
             await third.ReadUntilClosedAsync();
         }
     }
+
+    [Fact]
+    public async Task While_the_journal_is_down_creates_fail_with_a_clear_error_and_work_again_after()
+    {
+        await cluster.RunScript("pg-stop", TimeSpan.FromMinutes(1));
+        try
+        {
+            await using var c = await WsClient.ConnectAsync(new Uri(cluster.Gateway1, "/create"));
+            await c.SendAsync(new { idle_timeout = 60 });
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var events = await c.ReadUntilClosedAsync(TimeSpan.FromSeconds(90));
+            Assert.Equal([S + SandboxStatus.Creating, S + SandboxStatus.CreationError], events.Take(2));
+            Assert.Contains("journal", events[2]);   // the journal's write failure, or the create timing out because of it
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(45), $"the client waited {sw.Elapsed} for its error");
+            Assert.Equal(4000, c.CloseStatus);
+        }
+        finally
+        {
+            await cluster.RunScript("pg-start", TimeSpan.FromMinutes(1));
+        }
+        // the journal is back: creates work again (retry while its connection pool recovers)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            await using var c = await WsClient.ConnectAsync(new Uri(cluster.Gateway1, "/create"));
+            await c.SendAsync(new { idle_timeout = 60 });
+            var events = await c.ReadUntilAsync(e => e == S + SandboxStatus.Running || e.StartsWith("error:"), TimeSpan.FromSeconds(90));
+            if (events[^1] == S + SandboxStatus.Running)
+            {
+                await c.SendAsync(new { action = "kill_sandbox" });
+                await c.ReadUntilClosedAsync();
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "creates still fail a minute after the journal came back: " + string.Join(" | ", events));
+            await Task.Delay(2000);
+        }
+    }
 }

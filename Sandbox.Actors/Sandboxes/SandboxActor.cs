@@ -43,6 +43,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private DateTime _lastActivity = DateTime.UtcNow;
     private bool _tearingDown;
     private bool _snapshotInProgress;
+    /// <summary>The session waiting for this sandbox's creation, told if the journal fails it.</summary>
+    private IActorRef? _creatingFor;
     /// <summary>The last execution event handed to the current session.</summary>
     private long _emittedUpTo;
     private uint _syncSeq;
@@ -116,6 +118,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         Command<CreateSandbox>(c =>
         {
+            _creatingFor = c.Session;
             Record(new SandboxCreated(c.SandboxId, c.TokenSha256, c.Settings, DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
@@ -151,6 +154,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<ContainerFailed>(m =>
         {
             _log.Warning("Sandbox {0} failed to start: {1}", _sandboxId, m.Reason);
+            _creatingFor = null;
             session.Tell(new SandboxRejected(SandboxStatus.CreationError, $"Failed to create gVisor container: {m.Reason}", CloseCodes.ApplicationError));
             Record(new SandboxDeleted("creation failed", DateTimeOffset.UtcNow), e =>
             {
@@ -239,6 +243,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     /// <summary>A container runs for this sandbox: register it, read its runner, serve the session.</summary>
     private void GoLive(IActorRef session, bool restored)
     {
+        _creatingFor = null;
         _host.Registry.Add(_container!.ContainerKey);
         StartReadingRunner();
         Become(Running);
@@ -971,6 +976,27 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
 
     private SandboxInfo Info() => new(_sandboxId, _state.Lifecycle.ToString().ToLowerInvariant(), _state.Node,
         _session is not null, _exec is { Finished: false }, _state.CreatedAt);
+
+    /// <summary>
+    /// The journal refused or failed a write; Akka stops the actor next (and PostStop removes any
+    /// container). A client waiting for its sandbox hears why instead of waiting for nothing.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "Sandbox {0}: the journal failed to store {1}", _sandboxId, @event.GetType().Name);
+        _creatingFor?.Tell(new SandboxRejected(SandboxStatus.CreationError,
+            $"Failed to create gVisor container: the journal is unavailable ({cause.GetBaseException().Message})", CloseCodes.ApplicationError));
+        _creatingFor = null;
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _creatingFor?.Tell(new SandboxRejected(SandboxStatus.CreationError,
+            $"Failed to create gVisor container: the journal rejected the sandbox ({cause.GetBaseException().Message})", CloseCodes.ApplicationError));
+        _creatingFor = null;
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
 
     protected override void PostStop()
     {

@@ -151,7 +151,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private void SendHandshake(IWithSandboxId message)
     {
         _handshake = message;
-        _handshakeDeadline = DateTime.UtcNow + _options.HandshakeTimeout;
+        _handshakeDeadline = DateTime.UtcNow + (message is CreateSandbox ? _options.CreateTimeout : _options.HandshakeTimeout);
         _region.Tell(message);
         Timers.StartPeriodicTimer("handshake", HandshakeTick.Instance, HandshakeRetry);
     }
@@ -172,10 +172,12 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
                 _region.Tell(_handshake);   // create and attach are idempotent for the same session
                 return;
             }
-            var status = _handshake is CreateSandbox ? SandboxStatus.CreationError : SandboxStatus.RestoreError;
-            var what = _handshake is CreateSandbox ? "create" : "reach";
+            var creating = _handshake is CreateSandbox;
             HandshakeAnswered();
-            Reject(status, $"Timed out trying to {what} sandbox {_sandboxId}: no sandbox host answered within {_options.HandshakeTimeout.TotalSeconds:0} s.", CloseCodes.ApplicationError);
+            Reject(creating ? SandboxStatus.CreationError : SandboxStatus.RestoreError,
+                $"Timed out trying to {(creating ? "create" : "reach")} sandbox {_sandboxId}: no sandbox host answered within " +
+                $"{(creating ? _options.CreateTimeout : _options.HandshakeTimeout).TotalSeconds:0} s (a host may be down, or the journal unreachable).",
+                CloseCodes.ApplicationError);
         });
         Receive<SandboxAttached>(a =>
         {

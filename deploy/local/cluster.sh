@@ -5,6 +5,7 @@
 #   deploy/local/cluster.sh up      # builds, starts, waits until both gateways are ready, prints their URLs
 #   deploy/local/cluster.sh down    # stops everything and removes every container
 #   deploy/local/cluster.sh status
+#   deploy/local/cluster.sh pg-stop | pg-start   # fault drills: take the journal away and back
 #
 # BASE_PORT (default 8080): gateways on BASE_PORT and BASE_PORT+1; hosts' HTTP on BASE_PORT+10..12;
 # Akka remoting on BASE_PORT+100..104; PostgreSQL on BASE_PORT+200. CLUSTER_DIR (default
@@ -127,5 +128,7 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
+  pg-stop) pg_down ;;
+  pg-start) pg_up ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac
