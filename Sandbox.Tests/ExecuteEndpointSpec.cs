@@ -26,6 +26,13 @@ public class ExecuteEndpointSpec(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Liveness_routes_answer_as_the_reference_server_did()
+    {
+        Assert.Equal("{\"message\":\"Server is running\"}", await _http.GetStringAsync("/"));
+        Assert.Equal("{\"status\":\"ok\"}", await _http.GetStringAsync("/status"));
+    }
+
+    [Fact]
     public async Task Python_is_the_default_language()
     {
         var (_, body) = await Execute("import sys; print(sys.version_info[0])", language: null);

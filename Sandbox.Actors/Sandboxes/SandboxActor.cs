@@ -82,23 +82,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 SandboxContainer.DestroyLeftoversAsync(_host.Runsc, ContainerKey).ContinueWith(_ => new LeftoversRemoved()).PipeTo(Self);
                 Become(() =>
                 {
-                    Command<LeftoversRemoved>(_ =>
-                    {
-                        if (_state.LatestCheckpoint is not null)
-                        {
-                            _state = _state with { Lifecycle = SandboxLifecycle.Checkpointed, Node = null };
-                            Become(Checkpointed);
-                            Stash.UnstashAll();
-                            return;
-                        }
-                        Record(new SandboxDeleted("lost", DateTimeOffset.UtcNow), e =>
-                        {
-                            _state = _state.Apply(e);
-                            ForgetHistory();
-                            Become(Gone);
-                            Stash.UnstashAll();
-                        });
-                    });
+                    Command<LeftoversRemoved>(_ => SettleWithoutContainer("lost", passivate: false));
                     Command<object>(_ => Stash.Stash());
                 });
                 return;
@@ -156,14 +140,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             _log.Warning("Sandbox {0} failed to start: {1}", _sandboxId, m.Reason);
             _creatingFor = null;
             session.Tell(new SandboxRejected(SandboxStatus.CreationError, $"Failed to create gVisor container: {m.Reason}", CloseCodes.ApplicationError));
-            Record(new SandboxDeleted("creation failed", DateTimeOffset.UtcNow), e =>
-            {
-                _state = _state.Apply(e);
-                ForgetHistory();
-                Become(Gone);
-                Stash.UnstashAll();
-                Passivate();
-            });
+            SettleWithoutContainer("creation failed", passivate: true);
         });
         Command<object>(_ => Stash.Stash());
     }
@@ -238,6 +215,31 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Stash.UnstashAll();
         });
         Command<object>(_ => Stash.Stash());
+    }
+
+    /// <summary>
+    /// This sandbox has no container any more and did not tear one down itself (its node died, it
+    /// failed to start, a checkpoint lost it): it falls back to its last complete checkpoint if it has
+    /// one, and is recorded as deleted otherwise.
+    /// </summary>
+    private void SettleWithoutContainer(string reason, bool passivate)
+    {
+        if (_state.LatestCheckpoint is not null)
+        {
+            _state = _state with { Lifecycle = SandboxLifecycle.Checkpointed, Node = null };
+            Become(Checkpointed);
+            Stash.UnstashAll();
+            if (passivate) Passivate();
+            return;
+        }
+        Record(new SandboxDeleted(reason, DateTimeOffset.UtcNow), e =>
+        {
+            _state = _state.Apply(e);
+            ForgetHistory();
+            Become(Gone);
+            Stash.UnstashAll();
+            if (passivate) Passivate();
+        });
     }
 
     /// <summary>A container runs for this sandbox: register it, read its runner, serve the session.</summary>
@@ -752,22 +754,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         session?.Tell(new CloseSession(CloseCodes.ApplicationError));
         _session = null;
         _tearingDown = false;
-        if (_state.LatestCheckpoint is not null)
-        {
-            _state = _state with { Lifecycle = SandboxLifecycle.Checkpointed, Node = null };
-            Become(Checkpointed);
-            Stash.UnstashAll();
-            Passivate();
-            return;
-        }
-        Record(new SandboxDeleted("checkpoint failed", DateTimeOffset.UtcNow), e =>
-        {
-            _state = _state.Apply(e);
-            ForgetHistory();
-            Become(Gone);
-            Stash.UnstashAll();
-            Passivate();
-        });
+        SettleWithoutContainer("checkpoint failed", passivate: true);
     }
 
     private void OnAdmin(AdminCommand c)

@@ -210,7 +210,6 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     {
         SendStatus(new StatusEvent(status, error));
         Close(closeCode);
-        Become(Closing);
     }
 
     // ---- session phase -----------------------------------------------------------------------------
@@ -244,7 +243,6 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         Receive<CloseSession>(c =>
         {
             Close(c.Code);
-            Become(Closing);
         });
         Receive<SessionReplaced>(_ => Released());
         Receive<Terminated>(t =>
@@ -255,12 +253,6 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
                 $"Lost contact with sandbox {_sandboxId}: its host is gone. Attach again to restore it from its last checkpoint, if it has one."));
             _sandbox = null;
             Close(CloseCodes.ApplicationError);
-            Become(Closing);
-        });
-        Receive<ClientDisconnected>(_ =>
-        {
-            _sandbox?.Tell(new DetachSession(_sandboxId, Self));
-            Context.Stop(Self);
         });
         CommonReceives();
     }
@@ -290,20 +282,13 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             Receive<CloseSession>(c =>
             {
                 Close(c.Code);
-                Become(Closing);
             });
-            Receive<ClientDisconnected>(_ => Context.Stop(Self));
             CommonReceives();
         });
     }
 
     private void Closing()
     {
-        Receive<ClientDisconnected>(_ =>
-        {
-            _sandbox?.Tell(new DetachSession(_sandboxId, Self));
-            Context.Stop(Self);
-        });
         Receive<SandboxAttached>(a => a.Sandbox.Tell(new DetachSession(_sandboxId, Self)));   // too late: let go
         CommonReceives();
     }
@@ -314,21 +299,22 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         {
             SendStatus(new StatusEvent(SandboxStatus.Error, $"Message too big: the limit is {m.Limit} bytes."));
             Close(1009);
-            Become(Closing);
         });
-        Receive<OutboundFinished>(_ =>
-        {
-            _sandbox?.Tell(new DetachSession(_sandboxId, Self));
-            Context.Stop(Self);
-        });
+        Receive<OutboundFinished>(_ => Leave());
         Receive<OutboundFailed>(f =>
         {
             _log.Info("Client connection of {0} ended: {1}", _sandboxId, f.Cause.Message);
-            _sandbox?.Tell(new DetachSession(_sandboxId, Self));
-            Context.Stop(Self);
+            Leave();
         });
-        Receive<ClientDisconnected>(_ => Context.Stop(Self));
+        Receive<ClientDisconnected>(_ => Leave());
         ReceiveAny(_ => { });
+    }
+
+    /// <summary>The connection is over: let the sandbox know (it keeps running, or ends if one-shot) and stop.</summary>
+    private void Leave()
+    {
+        _sandbox?.Tell(new DetachSession(_sandboxId, Self));
+        Context.Stop(Self);
     }
 
     // ---- output -----------------------------------------------------------------------------------
@@ -345,8 +331,10 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         _out.OfferAsync(new Outbound(m, ackSeq > 0 ? _sandbox : null, ackSeq, _sandboxId));
     }
 
+    /// <summary>Sends the close after everything queued before it; then only the connection's end matters.</summary>
     private void Close(int code)
     {
+        Become(Closing);
         Send(new ServerMessage.Close(code));
         _closing = true;
         _out.Complete();
