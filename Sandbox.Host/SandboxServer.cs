@@ -55,7 +55,8 @@ public static class SandboxServer
             var log = new NLogLoggerFactory().CreateLogger<WarmPool>();
             pool = new WarmPool(new RunscCli(s.Runsc), registry, s.WarmPoolSize, s.Sandboxes.StartTimeout, log);
         }
-        var node = new NodeResources(registry, checkpoints, snapshots, pool);
+        var node = new NodeResources(registry, checkpoints, snapshots, pool,
+            new HostCapacity(s.Sandboxes.MaxSandboxes, s.Sandboxes.MaxConcurrentStarts));
         var gatewayOptions = s.Gateway with { CheckpointStorageEnabled = checkpoints is not null, SnapshotStorageEnabled = snapshots is not null };
         builder.Services.AddAkka("sandbox", (b, _) => b.ConfigureSandboxNode(s, node));
         builder.Services.AddSingleton(sp =>

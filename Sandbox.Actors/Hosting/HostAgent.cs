@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
 
@@ -18,17 +19,40 @@ public sealed record ContainerEntry(string Id, string Status, int Pid, string? C
 
 /// <summary>
 /// One per sandbox-host node, at <c>/user/host-agent</c>: answers for the node as a whole (its
-/// containers, as runsc itself reports them). Sandboxes themselves are reached through sharding.
+/// containers as runsc itself reports them, its load and shards for placement, draining).
+/// Sandboxes themselves are reached through sharding.
 /// </summary>
 public sealed class HostAgent : ReceiveActor
 {
     public const string Name = "host-agent";
 
-    public static Props PropsFor(SandboxHostContext host) => Props.Create(() => new HostAgent(host));
+    public static Props PropsFor(SandboxHostContext host, IActorRef localRegion) => Props.Create(() => new HostAgent(host, localRegion));
 
-    public HostAgent(SandboxHostContext host)
+    public HostAgent(SandboxHostContext host, IActorRef localRegion)
     {
         Receive<ListContainers>(_ => ListAsync(host).PipeTo(Sender));
+        Receive<GetHostLoad>(_ => LoadAsync(host, localRegion).PipeTo(Sender));
+        Receive<DrainHost>(_ =>
+        {
+            host.Capacity.StartDraining();
+            LoadAsync(host, localRegion).PipeTo(Sender);
+        });
+    }
+
+    private static async Task<HostLoad> LoadAsync(SandboxHostContext host, IActorRef localRegion)
+    {
+        IReadOnlyList<string> shards;
+        try
+        {
+            var state = await localRegion.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(3));
+            shards = state.Shards.Select(s => s.ShardId).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception)
+        {
+            shards = [];   // the region is busy or stopping: placement then only uses unallocated shards
+        }
+        var c = host.Capacity;
+        return new HostLoad(host.NodeName, c.Occupied, c.MaxSandboxes, c.Starting, c.MaxConcurrentStarts, c.Draining, shards, c.SandboxIds);
     }
 
     private static async Task<ContainerListing> ListAsync(SandboxHostContext host)

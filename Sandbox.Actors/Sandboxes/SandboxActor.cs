@@ -48,6 +48,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     /// <summary>The last execution event handed to the current session.</summary>
     private long _emittedUpTo;
     private uint _syncSeq;
+    /// <summary>An operator who asked for a checkpoint (sandboxctl) and waits for its outcome.</summary>
+    private IActorRef? _operatorCheckpoint;
     /// <summary>What to do when the runner confirms a filesystem sync with that id.</summary>
     private readonly Dictionary<uint, Action> _afterSync = new();
 
@@ -102,6 +104,15 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         Command<CreateSandbox>(c =>
         {
+            // Admission first: a full or draining host creates nothing, and the gateway places the
+            // sandbox on another host under a new id.
+            if (_host.Capacity.TryAdmitNew(_sandboxId) is { } refusal)
+            {
+                _log.Info("Sandbox {0} refused on {1}: {2}", _sandboxId, _host.NodeName, refusal);
+                c.Session.Tell(new HostRefusedCreate(_sandboxId, _host.NodeName, refusal));
+                Passivate();
+                return;
+            }
             _creatingFor = c.Session;
             Record(new SandboxCreated(c.SandboxId, c.TokenSha256, c.Settings, DateTimeOffset.UtcNow), e =>
             {
@@ -148,6 +159,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     /// <summary>Checkpointed: no container; the next valid attach restores it here (§9.6).</summary>
     private void Checkpointed()
     {
+        _host.Capacity.Release(_sandboxId);
         Command<AttachSandbox>(a =>
         {
             // The token is checked before anything is restored (the reference restored first, §14).
@@ -164,6 +176,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 return;
             }
             _log.Info("Restoring sandbox {0} from {1}", _sandboxId, _state.LatestCheckpoint!.Key);
+            _host.Capacity.AdmitRestore(_sandboxId);
             RestoreFromCheckpointAsync(store, _state.LatestCheckpoint!)
                 .PipeTo(Self, success: c => new ContainerStarted(c), failure: ex => new ContainerFailed(ex.GetBaseException().Message));
             Become(() => Restoring(a.Session));
@@ -246,6 +259,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void GoLive(IActorRef session, bool restored)
     {
         _creatingFor = null;
+        _host.Capacity.MarkRunning(_sandboxId);
         _host.Registry.Add(_container!.ContainerKey);
         StartReadingRunner();
         Become(Running);
@@ -307,6 +321,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     /// <summary>Gone (deleted) or never created: answer as the protocol says for a missing sandbox.</summary>
     private void Gone()
     {
+        _host.Capacity.Release(_sandboxId);
         Command<CreateSandbox>(c => c.Session.Tell(new SandboxRejected(SandboxStatus.CreationError,
             $"Failed to create gVisor container: sandbox {c.SandboxId} already existed", CloseCodes.ApplicationError)));
         CommonWhenAbsent();
@@ -700,6 +715,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             _state = _state.Apply(e);
             if (previous is not null && previous.Key != o.Key) _ = _host.Checkpoints!.DeleteAsync(previous.Key, CancellationToken.None);
             _log.Info("Sandbox {0} checkpointed to {1} ({2} bytes)", _sandboxId, o.Key, o.Size);
+            _operatorCheckpoint?.Tell(new AdminResult(true, $"checkpointed to {o.Key} ({o.Size} bytes)"));
+            _operatorCheckpoint = null;
             _container?.Bundle.Destroy();
             _container = null;
             _exec = null;
@@ -722,6 +739,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         _log.Warning("Sandbox {0}: checkpoint failed: {1}", _sandboxId, m.Reason);
         var message = $"Failed to checkpoint sandbox {_sandboxId}: {m.Reason}";
+        _operatorCheckpoint?.Tell(new AdminResult(false, message));
+        _operatorCheckpoint = null;
         if (m.StillRunning)
         {
             if (m.Restored is not null)
@@ -766,6 +785,13 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 var verb = c.Action == AdminAction.Suspend ? "pause" : "resume";
                 _host.Runsc.RunAsync(_sandboxId, TimeSpan.FromSeconds(10), CancellationToken.None, verb, _sandboxId)
                     .PipeTo(replyTo, success: r => new AdminResult(r.Ok, r.Ok ? "" : r.Reason));
+                break;
+            case AdminAction.Checkpoint when !CanCheckpoint:
+                replyTo.Tell(new AdminResult(false, $"sandbox {_sandboxId} is not configured for checkpointing (or the server has no checkpoint storage)"));
+                break;
+            case AdminAction.Checkpoint:
+                _operatorCheckpoint = replyTo;
+                BeginCheckpoint(CheckpointKind.Client, null);
                 break;
             case AdminAction.Delete:
                 replyTo.Tell(new AdminResult(true, ""));
@@ -993,6 +1019,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             var registry = _host.Registry;
             _ = c.DestroyAsync().ContinueWith(_ => registry.Remove(c.ContainerKey));
         }
+        _host.Capacity.Release(_sandboxId);
+        _operatorCheckpoint?.Tell(new AdminResult(false, $"sandbox {_sandboxId} stopped before its checkpoint completed"));
         base.PostStop();
     }
 

@@ -1,3 +1,4 @@
+using Sandbox.Actors.Hosting;
 using Sandbox.Actors.Storage;
 using Sandbox.Actors.Runsc;
 
@@ -14,6 +15,10 @@ public sealed record SandboxHostOptions
     public TimeSpan ExecutionTimeLimit { get; init; } = TimeSpan.FromHours(1);
     /// <summary>Output (stdout + stderr) one execution may produce before it is killed.</summary>
     public long ExecutionOutputLimitBytes { get; init; } = 4L * 1024 * 1024 * 1024;
+    /// <summary>Sandboxes this host runs at most (new ones go elsewhere; restores are always admitted).</summary>
+    public int MaxSandboxes { get; init; } = 64;
+    /// <summary>Sandboxes this host starts at once at most (a burst of creates goes to other hosts or waits).</summary>
+    public int MaxConcurrentStarts { get; init; } = 8;
 }
 
 /// <summary>What every sandbox actor on this node shares: the runsc driver, its node name and registry.</summary>
@@ -25,4 +30,6 @@ public sealed record SandboxHostContext(RunscCli Runsc, SandboxHostOptions Optio
     public WarmPool? Pool { get; init; }
     /// <summary>Filesystem snapshot storage; null when snapshots are off.</summary>
     public IObjectStore? Snapshots { get; init; }
+    /// <summary>This node's sandbox slots, shared by every sandbox actor and the host agent.</summary>
+    public HostCapacity Capacity { get; init; } = new(Options.MaxSandboxes, Options.MaxConcurrentStarts);
 }

@@ -59,7 +59,8 @@ public static class SandboxProtocol
     /// <summary>Operator requests (HTTP /containers/{id}/…): pause, resume or delete the container.</summary>
     public sealed record AdminCommand(string SandboxId, AdminAction Action) : IWithSandboxId;
 
-    public enum AdminAction { Suspend, Resume, Delete }
+    /// <summary>Checkpoint answers when the checkpoint is stored (or failed), Delete at once.</summary>
+    public enum AdminAction { Suspend, Resume, Delete, Checkpoint }
 
     public sealed record AdminResult(bool Ok, string Message) : ISandboxWireMessage;
 
@@ -80,6 +81,10 @@ public static class SandboxProtocol
 
     /// <summary>Create or attach failed: status, optional error text, close code.</summary>
     public sealed record SandboxRejected(string Status, string? Error, int CloseCode) : ISessionEvent;
+
+    /// <summary>The host this create was placed on cannot take it (full, draining, too many starts):
+    /// nothing was created, and the gateway places the sandbox elsewhere under a new id.</summary>
+    public sealed record HostRefusedCreate(string SandboxId, string Node, string Reason) : ISessionEvent;
 
     /// <summary>A status_update, optionally followed by an error event.</summary>
     public sealed record StatusEvent(string Status, string? Error = null) : ISessionEvent;

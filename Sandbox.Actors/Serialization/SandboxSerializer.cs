@@ -59,6 +59,10 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             // node agent
             [typeof(ListContainers)] = "list-containers",
             [typeof(ContainerListing)] = "container-listing",
+            [typeof(GetHostLoad)] = "get-host-load",
+            [typeof(DrainHost)] = "drain-host",
+            [typeof(HostLoad)] = "host-load",
+            [typeof(HostRefusedCreate)] = "host-refused-create",
         };
 
         public static readonly IReadOnlyDictionary<string, Type> ByManifest = ByType.ToDictionary(kv => kv.Value, kv => kv.Key);

@@ -17,7 +17,8 @@ namespace Sandbox.Host.Configuration;
 public sealed class SandboxRegion;
 
 /// <summary>What a node owns outside Akka: its container registry and its storage.</summary>
-public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.Storage.IObjectStore? Checkpoints, Sandbox.Actors.Storage.IObjectStore? Snapshots, WarmPool? Pool);
+/// <remarks><paramref name="Capacity"/> is this node's sandbox slots: one instance per node, shared by its sandboxes and its host agent.</remarks>
+public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.Storage.IObjectStore? Checkpoints, Sandbox.Actors.Storage.IObjectStore? Snapshots, WarmPool? Pool, HostCapacity Capacity);
 
 /// <summary>The node's Akka wiring as small composable steps (tests reuse them).</summary>
 public static class AkkaWiring
@@ -90,7 +91,7 @@ public static class AkkaWiring
                 });
             b.WithActors((system, registryOfActors) =>
             {
-                system.ActorOf(HostAgent.PropsFor(HostContext(system, s, node)), HostAgent.Name);
+                system.ActorOf(HostAgent.PropsFor(HostContext(system, s, node), registryOfActors.Get<SandboxRegion>()), HostAgent.Name);
                 var runsc = new RunscCli(s.Runsc);
                 // Last line of defence: whatever the sandboxes did not remove on the way out goes now.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "remove-leftover-sandboxes",
@@ -115,6 +116,7 @@ public static class AkkaWiring
             Checkpoints = node.Checkpoints,
             Snapshots = node.Snapshots,
             Pool = node.Pool,
+            Capacity = node.Capacity,
         };
 
     private static Akka.Event.LogLevel AkkaLogLevel(string level) => level.ToUpperInvariant() switch

@@ -82,6 +82,8 @@ public sealed record SandboxHostSettings
             {
                 ExecutionTimeLimit = TimeSpan.FromSeconds(Int("SANDBOX_EXEC_TIMEOUT_SECONDS", (int)d.Sandboxes.ExecutionTimeLimit.TotalSeconds)),
                 ExecutionOutputLimitBytes = long.TryParse(env("SANDBOX_EXEC_MAX_OUTPUT_BYTES"), out var maxOut) ? maxOut : d.Sandboxes.ExecutionOutputLimitBytes,
+                MaxSandboxes = Int("SANDBOX_HOST_MAX_SANDBOXES", d.Sandboxes.MaxSandboxes),
+                MaxConcurrentStarts = Int("SANDBOX_HOST_MAX_CONCURRENT_CREATES", d.Sandboxes.MaxConcurrentStarts),
             },
             CheckpointMountPath = env("SANDBOX_CHECKPOINT_MOUNT_PATH") is { Length: > 0 } cm ? cm : null,
             CheckpointBucket = env("SANDBOX_CHECKPOINT_BUCKET") is { Length: > 0 } cb ? cb : null,
