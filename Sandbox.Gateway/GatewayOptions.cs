@@ -1,3 +1,4 @@
+using Sandbox.Actors.Placement;
 using Sandbox.Actors.Sandboxes;
 
 namespace Sandbox.Gateway;
@@ -21,6 +22,14 @@ public sealed record GatewayOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>The same for a create: long enough for a crashed host to be downed (its shards move).</summary>
     public TimeSpan CreateTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Cluster-wide caps on sandboxes and concurrent creates (0 = none), checked against the
+    /// placement view; each host enforces its own caps exactly.</summary>
+    public ClusterLimits ClusterLimits { get; init; } = new();
+    /// <summary>Hosts a create tries (each refusal by a full or busy host moves it to the next) before the client is told.</summary>
+    public int CreatePlacementAttempts { get; init; } = 3;
+    /// <summary>How long a create waits for a host to finish starting other sandboxes before it is
+    /// refused as busy (HTTP 429); refusals for lack of room are immediate.</summary>
+    public TimeSpan CreateBusyWait { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The §4.3 checks (steps 3–6) in the reference's order; null when the create may go ahead.</summary>
     public string? CreationRefusal(SandboxSettings s)

@@ -10,7 +10,9 @@ namespace Sandbox.Tests;
 /// </summary>
 public sealed class LocalClusterFixture : IAsyncLifetime
 {
-    public int BasePort { get; } = 18_000 + Random.Shared.Next(0, 60) * 10;
+    public int BasePort { get; } = 17_000 + Random.Shared.Next(0, 60) * 10;
+    /// <summary>Each host's room, small so that a test can fill the cluster.</summary>
+    public const int SandboxesPerHost = 2;
     public string Dir => Path.Combine(Path.GetTempPath(), $"sandbox-cluster-{BasePort}");
     public Uri Gateway1 => new($"ws://127.0.0.1:{BasePort}");
     public Uri Gateway2 => new($"ws://127.0.0.1:{BasePort + 1}");
@@ -32,6 +34,7 @@ public sealed class LocalClusterFixture : IAsyncLifetime
         psi.Environment["CLUSTER_DIR"] = Dir;
         // containers then carry their sandbox id, which is how the test finds a sandbox's host
         psi.Environment["SANDBOX_WARM_POOL_SIZE"] = "0";
+        psi.Environment["SANDBOX_HOST_MAX_SANDBOXES"] = SandboxesPerHost.ToString();
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -125,6 +128,49 @@ public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<Local
             }
             Assert.True(DateTime.UtcNow < deadline, "creates still fail a minute after the journal came back: " + string.Join(" | ", events));
             await Task.Delay(2000);
+        }
+    }
+
+    [Fact]
+    public async Task A_full_cluster_refuses_a_create_with_the_capacity_message_and_every_host_took_its_share()
+    {
+        var clients = new List<(WsClient Client, string Id)>();
+        try
+        {
+            List<string>? refusal = null;
+            for (var i = 0; i < 3 * LocalClusterFixture.SandboxesPerHost + 2 && refusal is null; i++)
+            {
+                var c = await WsClient.ConnectAsync(new Uri(i % 2 == 0 ? cluster.Gateway1 : cluster.Gateway2, "/create"));
+                await c.SendAsync(new { idle_timeout = 120 });
+                var events = await c.ReadUntilAsync(e => e == S + SandboxStatus.Running || e.StartsWith("error:"), TimeSpan.FromSeconds(60));
+                if (events[^1] == S + SandboxStatus.Running)
+                    clients.Add((c, events.Single(e => e.StartsWith("sandbox_id:")).Split(':')[1]));
+                else
+                {
+                    refusal = events;
+                    await c.DisposeAsync();
+                }
+            }
+            Assert.NotNull(refusal);
+            Assert.Contains(S + SandboxStatus.CreationError, refusal);
+            Assert.StartsWith("error:The cluster is full", refusal[^1]);
+            // every live host is full, none over: the sandboxes were spread, not piled on one host
+            var perHost = clients.GroupBy(c => cluster.HostRunning(c.Id)?.Node ?? "?").ToDictionary(g => g.Key, g => g.Count());
+            Assert.DoesNotContain("?", perHost.Keys);
+            Assert.All(perHost.Values, n => Assert.Equal(LocalClusterFixture.SandboxesPerHost, n));
+        }
+        finally
+        {
+            foreach (var (c, _) in clients)
+            {
+                try
+                {
+                    await c.SendAsync(new { action = "kill_sandbox" });
+                    await c.ReadUntilClosedAsync();
+                }
+                catch (Exception) { }
+                await c.DisposeAsync();
+            }
         }
     }
 }

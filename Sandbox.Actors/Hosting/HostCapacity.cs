@@ -24,14 +24,14 @@ public sealed class HostCapacity(int maxSandboxes, int maxConcurrentStarts)
     public IReadOnlyList<string> SandboxIds => _slots.Keys.Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Takes a slot for a new sandbox, or says why this host cannot take it.</summary>
-    public string? TryAdmitNew(string sandboxId)
+    public AdmissionRefusal? TryAdmitNew(string sandboxId)
     {
         lock (_gate)
         {
             if (_slots.ContainsKey(sandboxId)) return null;
-            if (_draining) return "this host is draining and takes no new sandboxes";
-            if (_slots.Count >= MaxSandboxes) return $"this host is at its capacity of {MaxSandboxes} sandboxes";
-            if (Starting >= MaxConcurrentStarts) return $"this host is already starting {MaxConcurrentStarts} sandboxes (its limit of concurrent creates)";
+            if (_draining) return new("this host is draining and takes no new sandboxes", Busy: false);
+            if (_slots.Count >= MaxSandboxes) return new($"this host is at its capacity of {MaxSandboxes} sandboxes", Busy: false);
+            if (Starting >= MaxConcurrentStarts) return new($"this host is already starting {MaxConcurrentStarts} sandboxes (its limit of concurrent creates)", Busy: true);
             _slots[sandboxId] = true;
             return null;
         }
@@ -59,3 +59,6 @@ public sealed class HostCapacity(int maxSandboxes, int maxConcurrentStarts)
     /// <summary>From now on no new sandbox is admitted here (node drain, graceful leave).</summary>
     public void StartDraining() => _draining = true;
 }
+
+/// <summary>Why a host did not admit a new sandbox; <paramref name="Busy"/> when only concurrent starts stood in the way.</summary>
+public sealed record AdmissionRefusal(string Reason, bool Busy);

@@ -48,6 +48,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     /// <summary>The last execution event handed to the current session.</summary>
     private long _emittedUpTo;
     private uint _syncSeq;
+    /// <summary>We asked the shard to stop us; its StopSandbox is on the way.</summary>
+    private bool _passivating;
     /// <summary>An operator who asked for a checkpoint (sandboxctl) and waits for its outcome.</summary>
     private IActorRef? _operatorCheckpoint;
     /// <summary>What to do when the runner confirms a filesystem sync with that id.</summary>
@@ -108,8 +110,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             // sandbox on another host under a new id.
             if (_host.Capacity.TryAdmitNew(_sandboxId) is { } refusal)
             {
-                _log.Info("Sandbox {0} refused on {1}: {2}", _sandboxId, _host.NodeName, refusal);
-                c.Session.Tell(new HostRefusedCreate(_sandboxId, _host.NodeName, refusal));
+                _log.Info("Sandbox {0} refused on {1}: {2}", _sandboxId, _host.NodeName, refusal.Reason);
+                c.Session.Tell(new HostRefusedCreate(_sandboxId, _host.NodeName, refusal.Reason, refusal.Busy));
                 Passivate();
                 return;
             }
@@ -162,6 +164,15 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         _host.Capacity.Release(_sandboxId);
         Command<AttachSandbox>(a =>
         {
+            if (_passivating)
+            {
+                // The shard let this attach through before it saw our request to passivate, so the stop
+                // it is about to send would end the restored sandbox at once. Route the attach through
+                // the region again: the shard holds it until we have stopped and gives it to our next
+                // incarnation.
+                Context.ActorSelection(Context.Parent.Path.Parent).Tell(a, Sender);
+                return;
+            }
             // The token is checked before anything is restored (the reference restored first, §14).
             if (!_state.TokenMatches(a.TokenSha256))
             {
@@ -984,7 +995,11 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         // Under sharding the shard stops us (buffering messages meanwhile); elsewhere (tests) we stop ourselves.
         if (Context.Parent.Path.Name == "user" || Context.Parent.Path.Elements.Count == 0) Context.Stop(Self);
-        else Context.Parent.Tell(new Passivate(StopSandbox.Instance));
+        else
+        {
+            _passivating = true;
+            Context.Parent.Tell(new Passivate(StopSandbox.Instance));
+        }
     }
 
     private SandboxInfo Info() => new(_sandboxId, _state.Lifecycle.ToString().ToLowerInvariant(), _state.Node,

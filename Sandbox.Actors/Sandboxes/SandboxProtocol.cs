@@ -84,7 +84,8 @@ public static class SandboxProtocol
 
     /// <summary>The host this create was placed on cannot take it (full, draining, too many starts):
     /// nothing was created, and the gateway places the sandbox elsewhere under a new id.</summary>
-    public sealed record HostRefusedCreate(string SandboxId, string Node, string Reason) : ISessionEvent;
+    /// <param name="Busy">Refused for concurrent starts (try again shortly) rather than for room.</param>
+    public sealed record HostRefusedCreate(string SandboxId, string Node, string Reason, bool Busy) : ISessionEvent;
 
     /// <summary>A status_update, optionally followed by an error event.</summary>
     public sealed record StatusEvent(string Status, string? Error = null) : ISessionEvent;

@@ -9,7 +9,7 @@ namespace Sandbox.Gateway.Http;
 /// <summary>
 /// HTTP /execute as a session channel: output is written to the response body as it arrives
 /// (stdout and stderr interleaved, as plain text); a failure before any output becomes a 500
-/// with runsc's reason; a failure after the response started is reported in-band.
+/// with runsc's reason (429 or 503 when the cluster is busy or full); a failure after the response started is reported in-band.
 /// </summary>
 public sealed class ExecuteChannel(HttpResponse response) : IClientChannel
 {
@@ -38,7 +38,7 @@ public sealed class ExecuteChannel(HttpResponse response) : IClientChannel
                 case ServerMessage.Error e when _failedStatus is not null:
                     if (!response.HasStarted)
                     {
-                        response.StatusCode = StatusCodes.Status500InternalServerError;
+                        response.StatusCode = e.HttpStatus ?? StatusCodes.Status500InternalServerError;
                         response.ContentType = "application/json";
                         await response.WriteAsync(JsonSerializer.Serialize(new { detail = e.Message }), ct);
                     }

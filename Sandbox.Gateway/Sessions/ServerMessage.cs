@@ -8,7 +8,9 @@ namespace Sandbox.Gateway.Sessions;
 public abstract record ServerMessage
 {
     public sealed record Status(string Value) : ServerMessage;
-    public sealed record Error(string Message) : ServerMessage;
+    /// <param name="HttpStatus">What HTTP /execute answers if this error comes before any output
+    /// (500 when not given); the WebSocket protocol carries only the message.</param>
+    public sealed record Error(string Message, int? HttpStatus = null) : ServerMessage;
     public sealed record SandboxId(string Id, string Token) : ServerMessage;
     public sealed record Output(bool Stderr, string Data) : ServerMessage;
     public sealed record Close(int Code) : ServerMessage;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Sandbox.Actors.Placement;
 using Sandbox.Actors.Sandboxes;
 using static Sandbox.Actors.Sandboxes.SandboxProtocol;
 
@@ -50,6 +51,14 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private readonly ISourceQueueWithComplete<Outbound> _out;
     private string _sandboxId = "";
     private string? _token;
+    private SandboxSettings? _createSettings;
+    /// <summary>Hosts that refused this create, and why (they are skipped when placing it again).</summary>
+    private readonly HashSet<string> _refusedBy = new();
+    private readonly List<HostRefusedCreate> _hostRefusals = new();
+    private DateTime _createStarted;
+    /// <summary>The host the create in flight was placed on, until it answers.</summary>
+    private string? _placedOn;
+    private static readonly TimeSpan BusyRetry = TimeSpan.FromMilliseconds(150);
     private IActorRef? _sandbox;
     private bool _closing;
 
@@ -88,8 +97,9 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
                 StartAttach(a);
                 break;
             case SessionMode.Execute x:
-                StartCreate(SandboxSettings.Default with { IdleTimeoutSeconds = null, DeleteOnDetach = true });
+                // behaviour first: a create refused on the spot closes the session from StartCreate
                 Become(() => Handshaking(afterAttach: () => _sandbox!.Tell(new ExecuteCode(_sandboxId, x.Language, x.Code, CloseStdin: true), Self)));
+                StartCreate(SandboxSettings.Default with { IdleTimeoutSeconds = null, DeleteOnDetach = true });
                 break;
         }
     }
@@ -117,17 +127,71 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
                 Reject(SandboxStatus.CreationError, refusal, CloseCodes.ApplicationError);
                 return;
             }
-            StartCreate(settings);
             Become(() => Handshaking(afterAttach: null));
+            StartCreate(settings);
         });
         CommonReceives();
     }
 
     private void StartCreate(SandboxSettings settings)
     {
-        _sandboxId = SandboxIdentity.NewSandboxId();
+        _createSettings = settings;
+        _createStarted = DateTime.UtcNow;
         _token = SandboxIdentity.NewToken();
-        SendHandshake(new CreateSandbox(_sandboxId, SandboxIdentity.HashToken(_token), settings, Self));
+        PlaceAndCreate();
+    }
+
+    /// <summary>Asks the node's placement board for a host with room and an id on it, and creates
+    /// the sandbox there; a full cluster is refused here, before any host is involved.</summary>
+    private void PlaceAndCreate()
+    {
+        switch (PlacementBoard.Get(Context.System).Place(_refusedBy, _options.ClusterLimits))
+        {
+            case PlacementDecision.Refused { Busy: true } when DateTime.UtcNow - _createStarted < _options.CreateBusyWait:
+                // Hosts are only busy starting other sandboxes (a second-old view may overstate it):
+                // wait a moment rather than refuse a burst that would fit a little later.
+                Timers.StartSingleTimer("place", PlaceAgain.Instance, BusyRetry);
+                break;
+            case PlacementDecision.Refused r:
+                RejectCreate(r.Reason, r.Busy);
+                break;
+            case PlacementDecision.Placed p:
+                _sandboxId = p.SandboxId;
+                _placedOn = p.Node;
+                SendHandshake(new CreateSandbox(_sandboxId, SandboxIdentity.HashToken(_token!), _createSettings!, Self));
+                break;
+        }
+    }
+
+    /// <summary>The host chose not to take the sandbox after all (it filled up since the last view,
+    /// or it is draining): place it again elsewhere, a bounded number of times.</summary>
+    private void OnHostRefusedCreate(HostRefusedCreate r)
+    {
+        if (r.SandboxId != _sandboxId || _handshake is not CreateSandbox) return;   // a late answer to an earlier attempt
+        HandshakeAnswered();
+        if (r.Busy && DateTime.UtcNow - _createStarted < _options.CreateBusyWait)
+        {
+            Timers.StartSingleTimer("place", PlaceAgain.Instance, BusyRetry);   // that host may have room in a moment
+            return;
+        }
+        _refusedBy.Add(r.Node);
+        _hostRefusals.Add(r);
+        if (_hostRefusals.Count < _options.CreatePlacementAttempts)
+        {
+            PlaceAndCreate();
+            return;
+        }
+        RejectCreate("No sandbox host could take the sandbox: " + string.Join("; ", _hostRefusals.Select(h => $"{h.Node}: {h.Reason}")) + ".",
+            busy: _hostRefusals.All(h => h.Busy));
+    }
+
+    /// <summary>SANDBOX_CREATION_ERROR for a capacity refusal; HTTP /execute answers 429 (busy) or 503 (full).</summary>
+    private void RejectCreate(string reason, bool busy)
+    {
+        _log.Info("Create refused: {0}", reason);
+        Send(new ServerMessage.Status(SandboxStatus.CreationError));
+        Send(new ServerMessage.Error(reason, busy ? 429 : 503));
+        Close(CloseCodes.ApplicationError);
     }
 
     private void StartAttach(SessionMode.Attach a)
@@ -158,6 +222,8 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
 
     private void HandshakeAnswered()
     {
+        if (_placedOn is { } node) PlacementBoard.Get(Context.System).Settled(node);
+        _placedOn = null;
         _handshake = null;
         Timers.Cancel("handshake");
     }
@@ -190,6 +256,8 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             afterAttach?.Invoke();
             Stash.UnstashAll();
         });
+        Receive<HostRefusedCreate>(OnHostRefusedCreate);
+        Receive<PlaceAgain>(_ => PlaceAndCreate());
         Receive<SandboxRejected>(r =>
         {
             HandshakeAnswered();
@@ -342,11 +410,13 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
 
     protected override void PostStop()
     {
+        if (_placedOn is { } node) PlacementBoard.Get(Context.System).Settled(node);
         _out.Complete();
         base.PostStop();
     }
 
     private sealed class OutboundFinished { public static readonly OutboundFinished Instance = new(); }
     private sealed class HandshakeTick { public static readonly HandshakeTick Instance = new(); }
+    private sealed class PlaceAgain { public static readonly PlaceAgain Instance = new(); }
     private sealed record OutboundFailed(Exception Cause);
 }

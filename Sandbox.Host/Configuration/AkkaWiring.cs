@@ -7,6 +7,7 @@ using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Placement;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
 using Sandbox.Actors.Serialization;
@@ -53,6 +54,7 @@ public static class AkkaWiring
             .ConfigureSandboxes(s, node)
             .WithActors((system, _) =>
             {
+                system.ActorOf(HostLoadMonitor.PropsFor(NodeRoles.SandboxHost, s.PlacementRefreshInterval), HostLoadMonitor.Name);
                 // A single node with no seeds forms its own cluster.
                 if (s.SeedNodes.Count == 0)
                 {
@@ -73,22 +75,16 @@ public static class AkkaWiring
     {
         if (s.IsSandboxHost)
         {
-            b.WithShardRegion<SandboxRegion>("sandbox",
-                (system, _) =>
-                {
-                    var host = HostContext(system, s, node);
-                    return id => SandboxActor.PropsFor(id, host);
-                },
-                new SandboxMessageExtractor(),
-                new ShardOptions
-                {
-                    Role = NodeRoles.SandboxHost,
-                    StateStoreMode = StateStoreMode.DData,
-                    RememberEntities = false,
-                    // Sandboxes own their idle policy; sharding's idle passivation counts only region traffic.
-                    PassivateIdleEntityAfter = null,
-                    HandOffStopMessage = SandboxProtocol.StopSandbox.Instance,
-                });
+            // Started through the sharding API itself rather than Akka.Hosting's WithShardRegion, which
+            // has no way to pass an allocation strategy: new shards go to the host with the most room.
+            b.WithActors((system, registryOfActors) =>
+            {
+                var host = HostContext(system, s, node);
+                var settings = ClusterShardingSettings.Create(system).WithRole(NodeRoles.SandboxHost).WithRememberEntities(false);
+                var region = ClusterSharding.Get(system).Start("sandbox", id => SandboxActor.PropsFor(id, host), settings,
+                    new SandboxMessageExtractor(), new CapacityShardAllocationStrategy(), SandboxProtocol.StopSandbox.Instance);
+                registryOfActors.Register<SandboxRegion>(region);
+            });
             b.WithActors((system, registryOfActors) =>
             {
                 system.ActorOf(HostAgent.PropsFor(HostContext(system, s, node), registryOfActors.Get<SandboxRegion>()), HostAgent.Name);

@@ -28,6 +28,8 @@ public sealed record SandboxHostSettings
     /// <summary>Containers kept running ahead of demand on a sandbox host (0 turns the pool off).</summary>
     public int WarmPoolSize { get; init; } = WarmPool.DefaultSize;
     public GatewayOptions Gateway { get; init; } = new();
+    /// <summary>How often every node polls the sandbox hosts' load for placement.</summary>
+    public TimeSpan PlacementRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Checkpoints: files under a directory (a disk or a FUSE-mounted bucket) wins over a bucket
     /// reached through the GCS API; neither turns checkpointing off.</summary>
     public string? CheckpointMountPath { get; init; }
@@ -97,6 +99,7 @@ public sealed record SandboxHostSettings
                 MaxMessageBytes = Int("SANDBOX_MAX_MESSAGE_BYTES", d.Gateway.MaxMessageBytes),
                 KeepAliveInterval = TimeSpan.FromSeconds(Int("SANDBOX_WS_KEEPALIVE_SECONDS", (int)d.Gateway.KeepAliveInterval.TotalSeconds)),
                 KeepAliveTimeout = TimeSpan.FromSeconds(Int("SANDBOX_WS_KEEPALIVE_TIMEOUT_SECONDS", (int)d.Gateway.KeepAliveTimeout.TotalSeconds)),
+                ClusterLimits = new(Int("SANDBOX_CLUSTER_MAX_SANDBOXES", 0), Int("SANDBOX_CLUSTER_MAX_CONCURRENT_CREATES", 0)),
             },
         };
     }

@@ -1,0 +1,115 @@
+using Akka.Actor;
+using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Sandboxes;
+
+namespace Sandbox.Actors.Placement;
+
+/// <summary>
+/// One per node: the latest <see cref="PlacementView"/> (kept fresh by <see cref="HostLoadMonitor"/>)
+/// and the placements this node made since, so that a burst of creates spreads over the hosts
+/// instead of all landing on the one that looked emptiest a second ago. Sessions ask it where a new
+/// sandbox goes; the shard allocation strategy reads it to give new shards to hosts with room.
+/// </summary>
+public sealed class PlacementBoard : IExtension
+{
+    /// <summary>How many random ids to try for one that falls in the wanted shards (200 shards: a
+    /// host holding one shard needs about 200 tries on average, microseconds each).</summary>
+    private const int IdSearchLimit = 20_000;
+
+    private readonly object _gate = new();
+    private PlacementView _view = PlacementView.Empty;
+    private readonly Dictionary<string, int> _placedSinceView = new();
+    /// <summary>Of those, the ones whose create has not been answered yet (they count as starting).</summary>
+    private readonly Dictionary<string, int> _startingSinceView = new();
+
+    public static PlacementBoard Get(ActorSystem system) => system.WithExtension<PlacementBoard, PlacementBoardProvider>();
+
+    public PlacementView Current
+    {
+        get { lock (_gate) return _view; }
+    }
+
+    public void Update(PlacementView view)
+    {
+        lock (_gate)
+        {
+            _view = view;
+            _placedSinceView.Clear();   // the hosts' own counts now include those creates
+            _startingSinceView.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Picks the host with the most free slots (not draining, not in <paramref name="excludedNodes"/>,
+    /// not at its concurrent-create limit) and an id whose shard lives there. With no view yet, any id:
+    /// the host it lands on still checks its own capacity.
+    /// </summary>
+    public PlacementDecision Place(IReadOnlySet<string> excludedNodes, ClusterLimits limits)
+    {
+        lock (_gate)
+        {
+            var hosts = _view.Hosts;
+            if (hosts.Count == 0) return new PlacementDecision.Placed(SandboxIdentity.NewSandboxId(), null);
+
+            int Placed(HostLoad h) => _placedSinceView.GetValueOrDefault(h.Node);
+            int Launching(HostLoad h) => _startingSinceView.GetValueOrDefault(h.Node);
+            var total = hosts.Sum(h => h.Sandboxes) + _placedSinceView.Values.Sum();
+            if (limits.MaxSandboxes > 0 && total >= limits.MaxSandboxes)
+                return new PlacementDecision.Refused($"The cluster is at its limit of {limits.MaxSandboxes} sandboxes; try again when some have ended.", Busy: false);
+            var starting = hosts.Sum(h => h.Starting) + _startingSinceView.Values.Sum();
+            if (limits.MaxConcurrentCreates > 0 && starting >= limits.MaxConcurrentCreates)
+                return new PlacementDecision.Refused($"Too many sandboxes are being created at once (cluster limit {limits.MaxConcurrentCreates}); try again shortly.", Busy: true);
+
+            var open = hosts.Where(h => !h.Draining && !excludedNodes.Contains(h.Node) && h.Sandboxes + Placed(h) < h.MaxSandboxes).ToList();
+            var ready = open.Where(h => h.Starting + Launching(h) < h.MaxConcurrentStarts).ToList();
+            if (ready.Count == 0)
+            {
+                if (open.Count > 0)
+                    return new PlacementDecision.Refused("Every sandbox host with room is busy starting other sandboxes; try again shortly.", Busy: true);
+                var used = hosts.Sum(h => h.Sandboxes);
+                var capacity = hosts.Where(h => !h.Draining).Sum(h => h.MaxSandboxes);
+                var draining = hosts.Count(h => h.Draining);
+                return new PlacementDecision.Refused(
+                    $"The cluster is full: every sandbox host is at capacity ({used} sandboxes running, capacity {capacity} on {hosts.Count - draining} host(s)" +
+                    (draining > 0 ? $", {draining} draining" : "") + "). Try again when some have ended, or add hosts.", Busy: false);
+            }
+
+            var best = ready
+                .OrderByDescending(h => h.MaxSandboxes - h.Sandboxes - Placed(h))
+                .ThenBy(h => h.Sandboxes + Placed(h))
+                .ThenBy(_ => Random.Shared.Next())
+                .First();
+            _placedSinceView[best.Node] = Placed(best) + 1;
+            _startingSinceView[best.Node] = Launching(best) + 1;
+            return new PlacementDecision.Placed(IdFor(best, _view), best.Node);
+        }
+    }
+
+    /// <summary>The create placed on <paramref name="node"/> was answered (started, failed or refused).</summary>
+    public void Settled(string node)
+    {
+        lock (_gate)
+            if (_startingSinceView.TryGetValue(node, out var n) && n > 0) _startingSinceView[node] = n - 1;
+    }
+
+    /// <summary>An id in one of the host's shards; for a host without shards yet, an id in a shard
+    /// nobody holds (the allocation strategy gives new shards to the host with the most room).</summary>
+    private static string IdFor(HostLoad host, PlacementView view)
+    {
+        IReadOnlySet<string> wanted = host.Shards.Count > 0
+            ? host.Shards.ToHashSet()
+            : Enumerable.Range(0, SandboxMessageExtractor.MaxShards).Select(i => i.ToString()).Except(view.AllocatedShards()).ToHashSet();
+        if (wanted.Count == 0) return SandboxIdentity.NewSandboxId();
+        for (var i = 0; i < IdSearchLimit; i++)
+        {
+            var id = SandboxIdentity.NewSandboxId();
+            if (wanted.Contains(PlacementView.ShardOf(id))) return id;
+        }
+        return SandboxIdentity.NewSandboxId();
+    }
+}
+
+public sealed class PlacementBoardProvider : ExtensionIdProvider<PlacementBoard>
+{
+    public override PlacementBoard CreateExtension(ExtendedActorSystem system) => new();
+}

@@ -1,0 +1,269 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.TestKit.Xunit2;
+using Microsoft.Extensions.DependencyInjection;
+using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Placement;
+using Sandbox.Actors.Runsc;
+using Sandbox.Actors.Sandboxes;
+using Sandbox.Host.Configuration;
+using Sandbox.Tests.Support;
+using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+
+namespace Sandbox.Tests;
+
+/// <summary>Where new sandboxes go: the pure placement decision, a host's own admission, and a two-host cluster filling up.</summary>
+public class PlacementSpec
+{
+    private static HostLoad Host(string node, int sandboxes, int max, int starting = 0, bool draining = false, params string[] shards) =>
+        new(node, sandboxes, max, starting, 8, draining, shards, []);
+
+    private static readonly IReadOnlySet<string> NoneExcluded = new HashSet<string>();
+
+    [Fact]
+    public void A_new_sandbox_goes_to_the_host_with_the_most_room_under_an_id_in_that_hosts_shards()
+    {
+        var board = new PlacementBoard();
+        board.Update(new PlacementView([Host("a", 7, 10, shards: ["1", "2"]), Host("b", 2, 10, shards: ["3"]), Host("c", 0, 10, draining: true, shards: ["4"])], DateTime.UtcNow));
+
+        var placed = Assert.IsType<PlacementDecision.Placed>(board.Place(NoneExcluded, new ClusterLimits()));
+
+        Assert.Equal("b", placed.Node);
+        Assert.Equal("3", PlacementView.ShardOf(placed.SandboxId));
+        Assert.True(SandboxIdentity.IsWellFormed(placed.SandboxId));
+    }
+
+    [Fact]
+    public void A_burst_of_creates_spreads_over_the_hosts_before_they_report_again()
+    {
+        var board = new PlacementBoard();
+        board.Update(new PlacementView([Host("a", 0, 10, shards: ["1"]), Host("b", 0, 10, shards: ["2"])], DateTime.UtcNow));
+
+        var nodes = Enumerable.Range(0, 6).Select(_ => ((PlacementDecision.Placed)board.Place(NoneExcluded, new ClusterLimits())).Node).ToList();
+
+        Assert.Equal(3, nodes.Count(n => n == "a"));
+        Assert.Equal(3, nodes.Count(n => n == "b"));
+    }
+
+    [Fact]
+    public void A_host_without_shards_gets_an_id_in_a_shard_nobody_holds()
+    {
+        var board = new PlacementBoard();
+        board.Update(new PlacementView([Host("a", 5, 10, shards: ["0", "1"]), Host("b", 0, 10)], DateTime.UtcNow));
+
+        var placed = Assert.IsType<PlacementDecision.Placed>(board.Place(NoneExcluded, new ClusterLimits()));
+
+        Assert.Equal("b", placed.Node);
+        Assert.DoesNotContain(PlacementView.ShardOf(placed.SandboxId), new[] { "0", "1" });
+    }
+
+    [Fact]
+    public void A_full_cluster_is_refused_with_a_message_that_says_so()
+    {
+        var board = new PlacementBoard();
+        board.Update(new PlacementView([Host("a", 2, 2, shards: ["1"]), Host("b", 3, 3, shards: ["2"]), Host("c", 0, 5, draining: true)], DateTime.UtcNow));
+
+        var refused = Assert.IsType<PlacementDecision.Refused>(board.Place(NoneExcluded, new ClusterLimits()));
+
+        Assert.False(refused.Busy);
+        Assert.Contains("The cluster is full", refused.Reason);
+        Assert.Contains("5 sandboxes running, capacity 5 on 2 host(s), 1 draining", refused.Reason);
+    }
+
+    [Fact]
+    public void Cluster_wide_caps_refuse_before_any_host_is_full()
+    {
+        var board = new PlacementBoard();
+        board.Update(new PlacementView([Host("a", 3, 10, starting: 1, shards: ["1"]), Host("b", 2, 10, starting: 1, shards: ["2"])], DateTime.UtcNow));
+
+        var full = Assert.IsType<PlacementDecision.Refused>(board.Place(NoneExcluded, new ClusterLimits(MaxSandboxes: 5)));
+        Assert.Contains("limit of 5 sandboxes", full.Reason);
+        Assert.False(full.Busy);
+
+        var busy = Assert.IsType<PlacementDecision.Refused>(board.Place(NoneExcluded, new ClusterLimits(MaxConcurrentCreates: 2)));
+        Assert.Contains("cluster limit 2", busy.Reason);
+        Assert.True(busy.Busy);
+    }
+
+    [Fact]
+    public void A_host_admits_up_to_its_capacity_and_restores_beyond_it()
+    {
+        var capacity = new HostCapacity(maxSandboxes: 2, maxConcurrentStarts: 1);
+
+        Assert.Null(capacity.TryAdmitNew("s1"));
+        Assert.True(capacity.TryAdmitNew("s2")!.Busy);          // s1 is still starting
+        capacity.MarkRunning("s1");
+        Assert.Null(capacity.TryAdmitNew("s2"));
+        capacity.MarkRunning("s2");
+        var full = capacity.TryAdmitNew("s3");
+        Assert.False(full!.Busy);
+        Assert.Contains("capacity of 2", full.Reason);
+
+        capacity.AdmitRestore("s4");                               // a checkpointed sandbox comes back regardless
+        Assert.Equal(3, capacity.Occupied);
+        capacity.Release("s1");
+        capacity.Release("s4");
+        Assert.Null(capacity.TryAdmitNew("s3"));
+
+        capacity.StartDraining();
+        Assert.Contains("draining", capacity.TryAdmitNew("s5")!.Reason);
+    }
+}
+
+/// <summary>A full host refuses a create itself (its view may be newer than the gateway's) and starts nothing.</summary>
+public class HostAdmissionSpec() : TestKit(Akka.Configuration.ConfigurationFactory.ParseString("""
+    akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+    """))
+{
+    [Fact]
+    public void A_full_host_answers_a_create_with_a_refusal_and_starts_no_container()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "sandbox-admission-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var runsc = new RunscOptions { RootDirBase = Path.Combine(dir, "state"), BundleDirBase = Path.Combine(dir, "bundles"), RootfsPath = ServerFixture.RootfsPath };
+            var options = new SandboxHostOptions { MaxSandboxes = 1 };
+            var host = new SandboxHostContext(new RunscCli(runsc), options, "full-node", new ContainerRegistry(Path.Combine(dir, "data")));
+            host.Capacity.AdmitRestore("sandbox-0000");   // the one slot is taken
+            var id = SandboxIdentity.NewSandboxId();
+            var session = CreateTestProbe();
+            var sandbox = Sys.ActorOf(SandboxActor.PropsFor(id, host));
+            Watch(sandbox);
+
+            sandbox.Tell(new CreateSandbox(id, SandboxIdentity.HashToken("t"), SandboxSettings.Default, session.Ref));
+
+            var refusal = session.ExpectMsg<HostRefusedCreate>(TimeSpan.FromSeconds(10));
+            Assert.Equal((id, "full-node", false), (refusal.SandboxId, refusal.Node, refusal.Busy));
+            Assert.Contains("capacity of 1", refusal.Reason);
+            ExpectTerminated(sandbox, TimeSpan.FromSeconds(10));
+            Assert.Empty(host.Registry.List());
+            Assert.False(Directory.Exists(runsc.BundleDirFor(id)));
+            Assert.Equal(1, host.Capacity.Occupied);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+}
+
+/// <summary>A second sandbox host (both roles) that joins <paramref name="seed"/>'s cluster; its own journal and directories.</summary>
+public sealed class JoiningHostFixture(ServerFixture seed, int maxSandboxes) : ServerFixture
+{
+    protected override SandboxHostSettings Customize(SandboxHostSettings s) =>
+        s with
+        {
+            SeedNodes = [Cluster.Get(seed.App.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString()],
+            Sandboxes = s.Sandboxes with { MaxSandboxes = maxSandboxes },
+        };
+}
+
+public sealed class CappedHostFixture(int maxSandboxes) : ServerFixture
+{
+    protected override SandboxHostSettings Customize(SandboxHostSettings s) => s with { Sandboxes = s.Sandboxes with { MaxSandboxes = maxSandboxes } };
+}
+
+/// <summary>Two sandbox hosts with room for two sandboxes each.</summary>
+public sealed class TwoSmallHostsFixture : IAsyncLifetime
+{
+    public const int PerHost = 2;
+    public ServerFixture First { get; } = new CappedHostFixture(PerHost);
+    public ServerFixture Second { get; private set; } = null!;
+
+    public PlacementBoard Board => PlacementBoard.Get(First.App.Services.GetRequiredService<ActorSystem>());
+
+    public async Task InitializeAsync()
+    {
+        await First.InitializeAsync();
+        Second = new JoiningHostFixture(First, PerHost);
+        await Second.InitializeAsync();
+        // both hosts report to the first node's placement board
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Board.Current.Hosts.Count < 2)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the second host never reported its load");
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Second.DisposeAsync();
+        await First.DisposeAsync();
+    }
+}
+
+public class ClusterPlacementSpec(TwoSmallHostsFixture cluster) : IClassFixture<TwoSmallHostsFixture>
+{
+    private const string S = "status:";
+
+    [Fact]
+    public async Task Sandboxes_spread_over_the_hosts_and_a_full_cluster_refuses_creates_with_the_capacity_message()
+    {
+        var clients = new List<WsClient>();
+        try
+        {
+            for (var i = 0; i < 2 * TwoSmallHostsFixture.PerHost; i++)
+                clients.Add((await CheckpointSpec.Create(cluster.First, new { idle_timeout = 120 })).Client);
+
+            // each host runs two: the view says so once both have reported
+            await Eventually(() =>
+            {
+                var hosts = cluster.Board.Current.Hosts;
+                Assert.Equal(2, hosts.Count);
+                Assert.All(hosts, h => Assert.Equal(TwoSmallHostsFixture.PerHost, h.Sandboxes));
+            });
+
+            // WebSocket: SANDBOX_CREATION_ERROR with a message that says the cluster is full
+            await using (var refused = await WsClient.ConnectAsync(new Uri(cluster.First.WsBase, "/create")))
+            {
+                await refused.SendAsync(new { idle_timeout = 60 });
+                var events = await refused.ReadUntilClosedAsync();
+                Assert.Contains(S + SandboxStatus.CreationError, events);
+                Assert.Contains(events, e => e.StartsWith("error:The cluster is full"));
+            }
+            // HTTP: 503 with the same reason, through the other node's gateway too
+            using (var http = new HttpClient { BaseAddress = cluster.Second.HttpBase })
+            {
+                var r = await http.PostAsync("/execute?language=bash", new StringContent("echo never"));
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
+                Assert.Contains("The cluster is full", await r.Content.ReadAsStringAsync());
+            }
+
+            // one ends: its slot is free again
+            await clients[0].SendAsync(new { action = "kill_sandbox" });
+            await clients[0].ReadUntilClosedAsync();
+            await Eventually(() => Assert.Equal(2 * TwoSmallHostsFixture.PerHost - 1, cluster.Board.Current.Hosts.Sum(h => h.Sandboxes)));
+            var (again, _, _) = await CheckpointSpec.Create(cluster.First, new { idle_timeout = 60 });
+            clients.Add(again);
+            Assert.Equal("placed\n", CheckpointSpec.Stdout(await CheckpointSpec.Run(again, "bash", "echo placed")));
+        }
+        finally
+        {
+            foreach (var c in clients.Skip(1))
+            {
+                try
+                {
+                    await c.SendAsync(new { action = "kill_sandbox" });
+                    await c.ReadUntilClosedAsync();
+                }
+                catch (Exception) { }
+                await c.DisposeAsync();
+            }
+            await clients[0].DisposeAsync();
+        }
+        await Eventually(() => Assert.Equal(0, cluster.Board.Current.Hosts.Sum(h => h.Sandboxes)));
+    }
+
+    private static async Task Eventually(Action check, int seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            try { check(); return; }
+            catch (Exception) when (DateTime.UtcNow < deadline) { await Task.Delay(200); }
+        }
+    }
+}
