@@ -52,6 +52,16 @@ public sealed class LocalClusterFixture : IAsyncLifetime
             .Select(f => $"--- {f}\n{string.Join("\n", File.ReadLines(f).TakeLast(15))}"));
     }
 
+    /// <summary>Sandbox host processes still alive (a test may have killed one).</summary>
+    public IReadOnlyList<string> LiveHosts() =>
+        File.ReadAllLines(Path.Combine(Dir, "pids")).Select(l => l.Split(' '))
+            .Where(f => f[0].StartsWith("host-") && File.Exists($"/proc/{f[1]}/status"))
+            .Select(f => f[0]).ToList();
+
+    /// <summary>Containers the live hosts' registries list.</summary>
+    public int ContainersOnLiveHosts() =>
+        LiveHosts().Sum(h => Directory.Exists(Path.Combine(Dir, h, "containers")) ? Directory.GetFiles(Path.Combine(Dir, h, "containers")).Length : 0);
+
     /// <summary>The host process (name, pid) whose container registry lists this sandbox's container.</summary>
     public (string Node, int Pid)? HostRunning(string sandboxId) =>
         File.ReadAllLines(Path.Combine(Dir, "pids")).Select(l => l.Split(' '))
@@ -134,6 +144,12 @@ public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<Local
     [Fact]
     public async Task A_full_cluster_refuses_a_create_with_the_capacity_message_and_every_host_took_its_share()
     {
+        // start from an empty cluster: what other tests ran here is gone (bounded wait)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (cluster.ContainersOnLiveHosts() > 0 && DateTime.UtcNow < deadline) await Task.Delay(500);
+        Assert.Equal(0, cluster.ContainersOnLiveHosts());
+        await Task.Delay(1500);   // and every gateway's view of the hosts has caught up
+
         var clients = new List<(WsClient Client, string Id)>();
         try
         {
@@ -157,6 +173,7 @@ public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<Local
             // every live host is full, none over: the sandboxes were spread, not piled on one host
             var perHost = clients.GroupBy(c => cluster.HostRunning(c.Id)?.Node ?? "?").ToDictionary(g => g.Key, g => g.Count());
             Assert.DoesNotContain("?", perHost.Keys);
+            Assert.Equal(cluster.LiveHosts().Order(), perHost.Keys.Order());
             Assert.All(perHost.Values, n => Assert.Equal(LocalClusterFixture.SandboxesPerHost, n));
         }
         finally

@@ -267,3 +267,32 @@ public class ClusterPlacementSpec(TwoSmallHostsFixture cluster) : IClassFixture<
         }
     }
 }
+
+/// <summary>A node that lets one sandbox start at a time, cluster-wide, and never queues a create.</summary>
+public sealed class OneCreateAtATimeFixture : ServerFixture
+{
+    protected override SandboxHostSettings Customize(SandboxHostSettings s) =>
+        s with { Gateway = s.Gateway with { ClusterLimits = new ClusterLimits(MaxConcurrentCreates: 1), CreateBusyWait = TimeSpan.Zero } };
+}
+
+public class AdmissionSpec(OneCreateAtATimeFixture server) : IClassFixture<OneCreateAtATimeFixture>
+{
+    [Fact]
+    public async Task Creates_over_the_concurrent_cap_get_429_with_the_reason_and_the_rest_run()
+    {
+        using var http = new HttpClient { BaseAddress = server.HttpBase, Timeout = TimeSpan.FromSeconds(60) };
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
+        {
+            var r = await http.PostAsync("/execute?language=bash", new StringContent($"echo run-{i}"));
+            return (i, r.StatusCode, Body: await r.Content.ReadAsStringAsync());
+        }));
+
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        var ran = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
+        Assert.NotEmpty(refused);
+        Assert.NotEmpty(ran);
+        Assert.Equal(10, refused.Count + ran.Count);
+        Assert.All(refused, r => Assert.Contains("Too many sandboxes are being created at once", r.Body));
+        Assert.All(ran, r => Assert.Equal($"run-{r.i}\n", r.Body));
+    }
+}

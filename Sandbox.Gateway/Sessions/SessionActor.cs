@@ -239,6 +239,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
                 return;
             }
             var creating = _handshake is CreateSandbox;
+            AbandonCreate();
             HandshakeAnswered();
             Reject(creating ? SandboxStatus.CreationError : SandboxStatus.RestoreError,
                 $"Timed out trying to {(creating ? "create" : "reach")} sandbox {_sandboxId}: no sandbox host answered within " +
@@ -381,8 +382,20 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>The connection is over: let the sandbox know (it keeps running, or ends if one-shot) and stop.</summary>
     private void Leave()
     {
+        AbandonCreate();
         _sandbox?.Tell(new DetachSession(_sandboxId, Self));
         Context.Stop(Self);
+    }
+
+    /// <summary>A create still in flight when its client gives up (or we do) would leave a sandbox whose
+    /// id and token nobody ever received, running until its idle timeout: delete it instead (a host
+    /// that has not created it yet answers the kill as "deleted", and one still starting it deletes it
+    /// once started).</summary>
+    private void AbandonCreate()
+    {
+        if (_handshake is not CreateSandbox create) return;
+        _region.Tell(new KillSandbox(create.SandboxId));
+        HandshakeAnswered();
     }
 
     // ---- output -----------------------------------------------------------------------------------

@@ -89,6 +89,13 @@ public static class AkkaWiring
             {
                 system.ActorOf(HostAgent.PropsFor(HostContext(system, s, node), registryOfActors.Get<SandboxRegion>()), HostAgent.Name);
                 var runsc = new RunscCli(s.Runsc);
+                // A node on its way out takes no new sandboxes; gateways place them on the others.
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-admitting-sandboxes",
+                    () =>
+                    {
+                        node.Capacity.StartDraining();
+                        return Task.FromResult(Akka.Done.Instance);
+                    });
                 // Last line of defence: whatever the sandboxes did not remove on the way out goes now.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "remove-leftover-sandboxes",
                     async () =>

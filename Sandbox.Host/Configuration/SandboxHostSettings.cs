@@ -100,6 +100,7 @@ public sealed record SandboxHostSettings
                 KeepAliveInterval = TimeSpan.FromSeconds(Int("SANDBOX_WS_KEEPALIVE_SECONDS", (int)d.Gateway.KeepAliveInterval.TotalSeconds)),
                 KeepAliveTimeout = TimeSpan.FromSeconds(Int("SANDBOX_WS_KEEPALIVE_TIMEOUT_SECONDS", (int)d.Gateway.KeepAliveTimeout.TotalSeconds)),
                 ClusterLimits = new(Int("SANDBOX_CLUSTER_MAX_SANDBOXES", 0), Int("SANDBOX_CLUSTER_MAX_CONCURRENT_CREATES", 0)),
+                CreateBusyWait = TimeSpan.FromSeconds(Int("SANDBOX_CREATE_QUEUE_SECONDS", (int)d.Gateway.CreateBusyWait.TotalSeconds)),
             },
         };
     }
