@@ -18,6 +18,16 @@ public sealed class SmallResourceLimitsFixture : ServerFixture
     };
 }
 
+/// <summary>The same small limits with cgroups ignored (the default mode).</summary>
+public sealed class SmallLimitsWithoutCgroupsFixture : ServerFixture
+{
+    protected override SandboxHostSettings Customize(SandboxHostSettings s) => s with
+    {
+        Runsc = s.Runsc with { IgnoreCgroups = true, Limits = SmallResourceLimitsFixture.Small },
+        Sandboxes = s.Sandboxes with { ExecutionTimeLimit = TimeSpan.FromSeconds(6) },
+    };
+}
+
 /// <summary>
 /// Issue 8, item 1: memory, CPU, processes and disk are limited per sandbox. Hitting a limit ends
 /// the execution (or, for the sandbox-wide memory cap, the sandbox) with a message that names the
@@ -27,11 +37,13 @@ public class ResourceLimitsSpec(SmallResourceLimitsFixture server) : IClassFixtu
 {
     private const string S = "status:";
 
-    private static string Stderr(IEnumerable<string> events) =>
+    internal static string Stderr(IEnumerable<string> events) =>
         string.Concat(events.Where(e => e.StartsWith("stderr:")).Select(e => e[7..]));
 
     [Fact]
-    public async Task A_memory_hog_fails_with_the_memory_limit_named_and_the_next_execution_works()
+    public Task A_memory_hog_fails_with_the_memory_limit_named_and_the_next_execution_works() => MemoryHogFailsAndTheSandboxStays(server);
+
+    internal static async Task MemoryHogFailsAndTheSandboxStays(ServerFixture server)
     {
         var (c, _, _) = await CheckpointSpec.Create(server, new { idle_timeout = 60 });
         await using var _c = c;
@@ -160,5 +172,27 @@ public class ResourceLimitsSpec(SmallResourceLimitsFixture server) : IClassFixtu
         await c.ReadUntilClosedAsync();
         await c.DisposeAsync();
         await ExecuteEndpointSpec.Eventually(() => Assert.False(Directory.Exists($"/sys/fs/cgroup/memory/{id}")), TimeSpan.FromSeconds(10));
+    }
+}
+
+/// <summary>With cgroups ignored runsc makes no host cgroups; the limits gVisor enforces itself still hold.</summary>
+public class ResourceLimitsWithoutCgroupsSpec(SmallLimitsWithoutCgroupsFixture server) : IClassFixture<SmallLimitsWithoutCgroupsFixture>
+{
+    [Fact]
+    public Task A_memory_hog_still_fails_with_the_memory_limit_named() => ResourceLimitsSpec.MemoryHogFailsAndTheSandboxStays(server);
+
+    [Fact]
+    public async Task The_process_and_disk_limits_still_hold_but_no_host_cgroup_is_made()
+    {
+        var (c, id, _) = await CheckpointSpec.Create(server, new { idle_timeout = 60 });
+        await using var _c = c;
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/memory/{id}"));
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/cpu/{id}"));
+        var threads = ResourceLimitsSpec.Stderr(await CheckpointSpec.Run(c, "python",
+            "import threading, time\nfor i in range(100):\n    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()"));
+        Assert.Contains("can't start new thread", threads);
+        Assert.Contains("[sandbox] process limit reached: at most 32 processes and threads", threads);
+        var disk = ResourceLimitsSpec.Stderr(await CheckpointSpec.Run(c, "bash", "dd if=/dev/zero of=/tmp/big bs=1M count=100 status=none"));
+        Assert.Contains("[sandbox] disk limit reached: the sandbox's writable filesystem holds at most 64 MB", disk);
     }
 }
