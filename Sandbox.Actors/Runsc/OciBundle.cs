@@ -108,7 +108,7 @@ public sealed class OciBundle
         var l = _options.Limits;
         return new JsonObject
         {
-            ["memory_mb"] = l.MemoryMb, ["pids"] = l.Pids, ["disk_mb"] = _options.ReadonlyFilesystem ? 0 : l.DiskMb, ["cpu"] = l.CpuCores,
+            ["memory_mb"] = l.MemoryMb, ["pids"] = l.Pids, ["disk_mb"] = _options.ReadonlyFilesystem ? 0 : l.DiskMb,
         }.ToJsonString();
     }
 
