@@ -4,7 +4,9 @@
 # its own child, with pipes that live inside the sandbox. Because no host descriptor is held by an
 # execution, `runsc checkpoint` can capture a sandbox while code runs and `runsc restore` can hand
 # the runner fresh stdio. Python executions are forked from this already-initialised interpreter,
-# which saves the interpreter start-up (about 50 ms under gVisor) on every run.
+# which saves the interpreter start-up (about 50 ms under gVisor) on every run. Each execution runs
+# under the sandbox's memory and process limits (hard rlimits, see Limits), and a failed execution's
+# stderr ends with a line naming the limit it ran into.
 #
 # Frame: type (1 byte ASCII), id (uint32 LE), length (uint32 LE), payload.
 # Host -> runner: X exec {json lang, code, stdin_eof}, I stdin bytes, D stdin EOF, K kill,
@@ -35,6 +37,69 @@ EXEC_ENV = {
 }
 
 
+class Limits:
+    """The sandbox's resource limits (from the host, in SANDBOX_RUNNER_LIMITS; 0 = none). Memory and
+    processes are applied to every execution as hard rlimits, which gVisor enforces and which code
+    without capabilities cannot raise; the disk limit is the size of the writable layer's mount."""
+
+    def __init__(self, raw):
+        try:
+            values = json.loads(raw) if raw else {}
+        except ValueError:
+            values = {}
+        self.memory_mb = int(values.get("memory_mb") or 0)
+        self.pids = int(values.get("pids") or 0)
+        self.disk_mb = int(values.get("disk_mb") or 0)
+
+    def apply(self):
+        import resource
+        if self.memory_mb > 0:
+            size = self.memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        if self.pids > 0:
+            resource.setrlimit(resource.RLIMIT_NPROC, (self.pids, self.pids))
+
+    def exec_env(self):
+        env = dict(EXEC_ENV)
+        if self.memory_mb > 0:
+            # glibc reserves 64 MiB of address space per thread arena; a few threads would otherwise
+            # spend an address-space limit without using the memory.
+            env["MALLOC_ARENA_MAX"] = "2"
+        return env
+
+
+LIMITS = Limits(os.environ.pop("SANDBOX_RUNNER_LIMITS", ""))
+
+# What programs print when a limit refuses them; seeing one lets the runner say which limit it was.
+MEMORY_MARKERS = (b"MemoryError", b"Cannot allocate memory", b"cannot allocate", b"out of memory", b"bad_alloc")
+PIDS_MARKERS = (b"Resource temporarily unavailable", b"can't start new thread", b"BlockingIOError")
+DISK_MARKERS = (b"No space left on device", b"Disk quota exceeded")
+
+
+def limit_notes(ex):
+    """Lines for the end of a failed execution's stderr naming the limit it ran into, if any."""
+    notes = []
+    if LIMITS.memory_mb > 0 and "memory" in ex.hit:
+        notes.append("memory limit reached: each process may use at most %d MB (SANDBOX_MEMORY_LIMIT_MB)"
+                     % LIMITS.memory_mb)
+    if LIMITS.pids > 0 and "pids" in ex.hit:
+        notes.append("process limit reached: at most %d processes and threads may run in the sandbox"
+                     " (SANDBOX_PIDS_LIMIT)" % LIMITS.pids)
+    if LIMITS.disk_mb > 0 and ("disk" in ex.hit or filesystem_full()):
+        notes.append("disk limit reached: the sandbox's writable filesystem holds at most %d MB"
+                     " (SANDBOX_DISK_LIMIT_MB)" % LIMITS.disk_mb)
+    return "".join("[sandbox] %s\n" % n for n in notes).encode()
+
+
+def filesystem_full():
+    try:
+        st = os.statvfs("/")
+    except OSError:
+        return False
+    free = st.f_bavail * st.f_frsize
+    return free < max(1024 * 1024, LIMITS.disk_mb * 1024 * 1024 // 100) or (st.f_files > 0 and st.f_favail == 0)
+
+
 def set_nonblocking(fd):
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
@@ -49,6 +114,12 @@ class Execution:
         self.pipes = {out_fd: b"O", err_fd: b"E"}
         self.exit_code = None
         self.exited_at = None
+        self.hit = set()                # limits its stderr says it ran into: "memory", "pids", "disk"
+
+    def watch_stderr(self, data):
+        for name, markers in (("memory", MEMORY_MARKERS), ("pids", PIDS_MARKERS), ("disk", DISK_MARKERS)):
+            if name not in self.hit and any(m in data for m in markers):
+                self.hit.add(name)
 
 
 class Runner:
@@ -247,7 +318,10 @@ class Runner:
         except OSError:
             data = b""
         if data:
-            self.send(ex.pipes[fd], ex.id, data)
+            kind = ex.pipes[fd]
+            if kind == b"E":
+                ex.watch_stderr(data)
+            self.send(kind, ex.id, data)
         else:
             self.close_pipe(ex, fd)
 
@@ -281,6 +355,10 @@ class Runner:
             os.close(ex.stdin_fd)
             ex.stdin_fd = None
         del self.execs[ex.id]
+        if ex.exit_code != 0:
+            notes = limit_notes(ex)
+            if notes:
+                self.send(b"E", ex.id, notes)
         self.send(b"Z", ex.id, struct.pack("<i", ex.exit_code))
 
     def abandon_stale_pipes(self):
@@ -388,6 +466,7 @@ def spare_child(in_r, out_w, err_w, ctl_r):
             signal.signal(sig, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
         os.chdir("/")
+        LIMITS.apply()
         (length,) = struct.unpack("<I", read_exactly(3, 4))
         req = json.loads(read_exactly(3, length))
         lang, code = req.get("lang"), req.get("code", "")
@@ -397,7 +476,7 @@ def spare_child(in_r, out_w, err_w, ctl_r):
             os.lseek(script, 0, os.SEEK_SET)
             os.dup2(script, 3)
             os.close(script)
-            os.execve("/bin/bash", ["bash", "/proc/self/fd/3"], EXEC_ENV)
+            os.execve("/bin/bash", ["bash", "/proc/self/fd/3"], LIMITS.exec_env())
         os.close(3)
         run_python(code)
     except BaseException as e:  # noqa: BLE001 - report anything, then leave the fork for good
@@ -416,7 +495,7 @@ def run_python(code):
     import types
 
     os.environ.clear()
-    os.environ.update(EXEC_ENV)
+    os.environ.update(LIMITS.exec_env())
     sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)),
                                   encoding="utf-8", line_buffering=True)

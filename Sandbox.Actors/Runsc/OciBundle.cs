@@ -8,8 +8,13 @@ namespace Sandbox.Actors.Runsc;
 /// <summary>
 /// The OCI bundle of one sandbox: <c>config.json</c> plus its private writable layer. The root
 /// filesystem is a kernel overlay whose lower layer is the shared, read-only rootfs image and whose
-/// upper layer (<c>upper/</c>) holds everything this sandbox changed, deletions included (as
-/// overlayfs whiteouts). That directory is what filesystem snapshots and checkpoints carry.
+/// upper layer holds everything this sandbox changed, deletions included (as overlayfs whiteouts).
+/// <para>
+/// The writable layer lives in <c>layer/</c>: a tmpfs of the sandbox's disk limit (a plain directory
+/// without one) holding the overlay's <c>upper/</c> and <c>work/</c>, which overlayfs wants on one
+/// mount. <c>upper/</c> at the top of the bundle is a bind mount of <c>layer/upper</c>, so filesystem
+/// snapshots and checkpoints read and write the layer at the same archive path as always.
+/// </para>
 /// </summary>
 public sealed class OciBundle
 {
@@ -18,8 +23,12 @@ public sealed class OciBundle
     /// journal, so a restore finds the bundle path its checkpoint was taken with.</summary>
     public string ContainerKey { get; }
     public string Dir { get; }
+    /// <summary>The writable layer as archives see it (a bind mount of <see cref="LayerUpperDir"/>).</summary>
     public string UpperDir => Path.Combine(Dir, "upper");
-    public string WorkDir => Path.Combine(Dir, "work");
+    /// <summary>The mount that carries the writable layer and its size limit.</summary>
+    public string LayerDir => Path.Combine(Dir, "layer");
+    public string LayerUpperDir => Path.Combine(LayerDir, "upper");
+    public string WorkDir => Path.Combine(LayerDir, "work");
     public string MergedDir => Path.Combine(Dir, "rootfs");
     private readonly RunscOptions _options;
 
@@ -55,19 +64,23 @@ public sealed class OciBundle
         }
         else
         {
-            Directory.CreateDirectory(UpperDir);
+            PrepareWritableLayer();
             if (seedUpperDir is not null) await seedUpperDir(UpperDir);
-            // overlayfs wants an empty work directory of its own on every mount
-            OciBundle.TryDelete(WorkDir);
-            Directory.CreateDirectory(WorkDir);
             Directory.CreateDirectory(MergedDir);
-            if (!IsMounted(MergedDir)) MountOverlay();
+            if (!IsMounted(MergedDir))
+            {
+                // overlayfs wants an empty work directory of its own on every mount
+                TryDelete(WorkDir);
+                Directory.CreateDirectory(WorkDir);
+                Mount("overlay", MergedDir, "overlay", 0, $"lowerdir={_options.RootfsPath},upperdir={LayerUpperDir},workdir={WorkDir}", "the sandbox overlay");
+            }
             rootPath = MergedDir;
         }
         File.WriteAllText(Path.Combine(Dir, "config.json"), BuildConfig(rootPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private JsonObject BuildConfig(string rootPath) => new()
+    /// <summary>The OCI runtime spec of this sandbox with <paramref name="rootPath"/> as its root.</summary>
+    public JsonObject BuildConfig(string rootPath) => new()
     {
         ["ociVersion"] = "1.0.0",
         ["process"] = new JsonObject
@@ -76,28 +89,74 @@ public sealed class OciBundle
             // The resident runner is passed inline: nothing of the host is mounted into the sandbox.
             ["args"] = new JsonArray("python3", "-c", RunnerSource.Value),
             ["cwd"] = "/",
-            ["env"] = new JsonArray("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"),
+            ["env"] = new JsonArray("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
+                $"{RunnerLimitsVariable}={RunnerLimits()}"),
         },
         ["root"] = new JsonObject { ["path"] = rootPath, ["readonly"] = _options.ReadonlyFilesystem },
         ["hostname"] = "sandbox",
         ["mounts"] = new JsonArray(
             new JsonObject { ["destination"] = "/proc", ["type"] = "proc", ["source"] = "proc" }),
-        ["linux"] = new JsonObject
+        ["linux"] = Linux(),
+        ["annotations"] = new JsonObject(),
+    };
+
+    /// <summary>How the resident runner learns the limits it applies to every execution.</summary>
+    public const string RunnerLimitsVariable = "SANDBOX_RUNNER_LIMITS";
+
+    private string RunnerLimits()
+    {
+        var l = _options.Limits;
+        return new JsonObject
+        {
+            ["memory_mb"] = l.MemoryMb, ["pids"] = l.Pids, ["disk_mb"] = _options.ReadonlyFilesystem ? 0 : l.DiskMb,
+        }.ToJsonString();
+    }
+
+    private JsonObject Linux()
+    {
+        var linux = new JsonObject
         {
             ["namespaces"] = new JsonArray(
                 new JsonObject { ["type"] = "pid" }, new JsonObject { ["type"] = "ipc" },
                 new JsonObject { ["type"] = "uts" }, new JsonObject { ["type"] = "mount" }),
-        },
-        ["annotations"] = new JsonObject(),
-    };
+        };
+        // runsc puts the whole sandbox (sentry, gofer) into host cgroups made from these, and tells
+        // the sentry its memory size from the cap. With --ignore-cgroups runsc skips them entirely.
+        if (_options.IgnoreCgroups) return linux;
+        var resources = new JsonObject();
+        if (_options.Limits.HostMemoryBytes is { } memory) resources["memory"] = new JsonObject { ["limit"] = memory };
+        if (_options.Limits.CpuQuotaMicros is { } quota)
+            resources["cpu"] = new JsonObject { ["quota"] = quota, ["period"] = ResourceLimits.CpuPeriodMicros };
+        if (resources.Count > 0) linux["resources"] = resources;
+        return linux;
+    }
 
-    private void MountOverlay()
+    /// <summary>
+    /// Mounts the writable layer (tmpfs of the disk limit) and its bind mount at <see cref="UpperDir"/>,
+    /// unless they are there already. A restore calls this before unpacking a checkpoint into the
+    /// bundle, so the unpacked layer is held to the same limit as the running sandbox.
+    /// </summary>
+    public void PrepareWritableLayer()
     {
-        var data = $"lowerdir={_options.RootfsPath},upperdir={UpperDir},workdir={WorkDir}";
-        if (Native.mount("overlay", MergedDir, "overlay", 0, data) != 0)
+        Directory.CreateDirectory(LayerDir);
+        var diskMb = _options.Limits.DiskMb;
+        if (diskMb > 0 && !IsMounted(LayerDir))
+        {
+            // Inodes are bounded too, or millions of empty files could pin host kernel memory.
+            var inodes = Math.Max(16_384L, diskMb * 256L);
+            Mount("tmpfs", LayerDir, "tmpfs", Native.MS_NOSUID | Native.MS_NODEV, $"size={diskMb}m,nr_inodes={inodes},mode=0755", "the sandbox's writable layer");
+        }
+        Directory.CreateDirectory(LayerUpperDir);
+        Directory.CreateDirectory(UpperDir);
+        if (!IsMounted(UpperDir)) Mount(LayerUpperDir, UpperDir, "", Native.MS_BIND, "", "the sandbox's writable layer");
+    }
+
+    private static void Mount(string source, string target, string fstype, ulong flags, string data, string what)
+    {
+        if (Native.mount(source, target, fstype, flags, data) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            throw new InvalidOperationException($"cannot mount the sandbox overlay at {MergedDir}: {Native.StrError(errno)}");
+            throw new InvalidOperationException($"cannot mount {what} at {target}: {Native.StrError(errno)}");
         }
     }
 
@@ -108,9 +167,11 @@ public sealed class OciBundle
         TryDelete(Dir);
     }
 
+    /// <summary>Unmounts the root overlay, then the layer it was built on.</summary>
     public void Unmount()
     {
-        if (IsMounted(MergedDir)) Native.umount2(MergedDir, Native.MNT_DETACH);
+        foreach (var mountPoint in new[] { MergedDir, UpperDir, LayerDir })
+            if (IsMounted(mountPoint)) Native.umount2(mountPoint, Native.MNT_DETACH);
     }
 
     public static void TryDelete(string dir)
@@ -137,6 +198,9 @@ public sealed class OciBundle
     private static class Native
     {
         public const int MNT_DETACH = 2;
+        public const ulong MS_NOSUID = 2;
+        public const ulong MS_NODEV = 4;
+        public const ulong MS_BIND = 4096;
         [DllImport("libc", SetLastError = true)]
         public static extern int mount(string source, string target, string fstype, ulong flags, string data);
         [DllImport("libc", SetLastError = true)]

@@ -27,6 +27,8 @@ public sealed record RunscOptions
     public string DebugLogDir { get; init; } = "/tmp/runsc";
     /// <summary>The sandbox root filesystem image (read only; each sandbox writes to its own overlay).</summary>
     public string RootfsPath { get; init; } = "/var/lib/gvisor-sandbox/rootfs";
+    /// <summary>Per-sandbox resource limits (SECURITY.md says what enforces each, with and without cgroups).</summary>
+    public ResourceLimits Limits { get; init; } = new();
 
     public static RunscOptions FromEnvironment(Func<string, string?>? env = null, string? dataDir = null)
     {
@@ -61,6 +63,7 @@ public sealed record RunscOptions
             LogPackets = Flag("GVISOR_LOG_PACKETS", Flag("GVISOR_LOG_PACEKTS", d.LogPackets)),
             DebugLogDir = Str("GVISOR_DEBUG_LOG_DIR", d.DebugLogDir),
             RootfsPath = Str("SANDBOX_ROOTFS", rootfsDefault),
+            Limits = ResourceLimits.FromEnvironment(env),
         };
     }
 

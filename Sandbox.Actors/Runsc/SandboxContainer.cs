@@ -144,6 +144,21 @@ public sealed class SandboxContainer
         return r;
     }
 
+    /// <summary>
+    /// Why the sandbox is gone when nobody asked: runsc's exit code and reason. A SIGKILL (137) under
+    /// a host memory cgroup is, in practice, the kernel's OOM killer enforcing the sandbox's memory
+    /// cap (its processes together, its writable layer and the sandbox kernel); the client is told so.
+    /// </summary>
+    public string DescribeUnexpectedExit(int exitCode)
+    {
+        var options = _cli.Options;
+        var why = exitCode == 137 && !options.IgnoreCgroups && options.Limits.HostMemoryBytes is { } cap
+            ? $": it was killed, most likely for exceeding its memory cap of {cap / (1024 * 1024)} MB " +
+              $"(SANDBOX_MEMORY_LIMIT_MB + SANDBOX_DISK_LIMIT_MB + {ResourceLimits.SandboxOverheadMb} MB for the sandbox kernel)"
+            : "";
+        return $"The sandbox stopped unexpectedly (runsc exited with {exitCode}){why}. {StderrTail}".Trim();
+    }
+
     /// <summary>What runsc wrote to stderr (its reasons for failing), at most the last few KiB.</summary>
     public string StderrTail
     {

@@ -293,6 +293,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             using (var hashing = new HashingStream(stream))
             {
                 Directory.CreateDirectory(bundle.Dir);
+                // the unpacked writable layer goes onto its size-limited mount, as when it was taken
+                if (!runsc.Options.ReadonlyFilesystem) bundle.PrepareWritableLayer();
                 try
                 {
                     await TarArchive.ExtractAsync(bundle.Dir, hashing, CancellationToken.None);
@@ -873,7 +875,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void OnContainerExited(ContainerExited m)
     {
         if (_tearingDown || !ReferenceEquals(m.Container, _container)) return;
-        var reason = $"The sandbox stopped unexpectedly (runsc exited with {m.ExitCode}). {m.Container.StderrTail}".Trim();
+        var reason = m.Container.DescribeUnexpectedExit(m.ExitCode);
         _log.Warning("Sandbox {0}: {1}", _sandboxId, reason);
         var before = new List<ISessionEvent>();
         if (_exec is { Finished: false }) before.Add(new StatusEvent(SandboxStatus.ExecutionDone));
