@@ -35,6 +35,13 @@ public static class SandboxServer
                     rule.Targets.Add(json);
                 }
             }
+            // the last lines in memory for `sandboxctl logs` (same level as the console)
+            var config = NLog.LogManager.Configuration;
+            if (config.FindTargetByName("ring") is null)
+            {
+                config.AddTarget(Sandbox.Host.Logging.LogRingTarget.Instance);
+                config.AddRule(NLog.LogLevel.FromString(NLogLevel(s.LogLevel)), NLog.LogLevel.Fatal, Sandbox.Host.Logging.LogRingTarget.Instance, "*");
+            }
             NLog.LogManager.ReconfigExistingLoggers();
         }
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
@@ -65,6 +72,7 @@ public static class SandboxServer
             var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
             return new SandboxGateway(system, region, gatewayOptions, () => HostAgents(system));
         });
+        Sandbox.Host.Admin.AdminServer.Register(builder, s, node);
         customize?.Invoke(builder);
 
         var app = builder.Build();

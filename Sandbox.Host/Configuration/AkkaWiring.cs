@@ -92,6 +92,9 @@ public static class AkkaWiring
             b.WithActors((system, registryOfActors) =>
             {
                 system.ActorOf(HostAgent.PropsFor(HostContext(system, s, node), registryOfActors.Get<SandboxRegion>()), HostAgent.Name);
+                // sandboxes by state on this node, for /metrics, until the node stops
+                var tracked = Sandbox.Actors.Telemetry.SandboxMetrics.TrackHost(Cluster.Get(system).SelfAddress.ToString(), node.Capacity);
+                system.WhenTerminated.ContinueWith(_ => tracked.Dispose());
                 var runsc = new RunscCli(s.Runsc);
                 // Last line of defence: whatever the sandboxes did not remove on the way out goes now.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "remove-leftover-sandboxes",
