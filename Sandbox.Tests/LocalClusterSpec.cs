@@ -8,9 +8,9 @@ namespace Sandbox.Tests;
 /// Several host processes (deploy/local/cluster.sh: PostgreSQL, three sandbox hosts, two gateways)
 /// started once for this class and stopped after it.
 /// </summary>
-public sealed class LocalClusterFixture : IAsyncLifetime
+public class LocalClusterFixture : IAsyncLifetime
 {
-    public int BasePort { get; } = 18_000 + Random.Shared.Next(0, 60) * 10;
+    public virtual int BasePort { get; } = 18_000 + Random.Shared.Next(0, 60) * 10;
     public string Dir => Path.Combine(Path.GetTempPath(), $"sandbox-cluster-{BasePort}");
     public Uri Gateway1 => new($"ws://127.0.0.1:{BasePort}");
     public Uri Gateway2 => new($"ws://127.0.0.1:{BasePort + 1}");
@@ -32,6 +32,7 @@ public sealed class LocalClusterFixture : IAsyncLifetime
         psi.Environment["CLUSTER_DIR"] = Dir;
         // containers then carry their sandbox id, which is how the test finds a sandbox's host
         psi.Environment["SANDBOX_WARM_POOL_SIZE"] = "0";
+        AddEnvironment(psi.Environment);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -42,7 +43,10 @@ public sealed class LocalClusterFixture : IAsyncLifetime
         return await stdout;
     }
 
-    private string NodeLogs()
+    /// <summary>More environment for every node of a derived fixture's cluster.</summary>
+    protected virtual void AddEnvironment(IDictionary<string, string?> env) { }
+
+    protected string NodeLogs()
     {
         if (!Directory.Exists(Dir)) return "(no cluster directory)";
         return string.Join("\n", Directory.GetFiles(Dir, "*.log", SearchOption.AllDirectories)

@@ -19,19 +19,27 @@ public static class SandboxMetrics
 
     private static readonly Meter Meter = new(MeterName, "1.0");
 
+    /// <summary>Seconds, from a fast exec (a few ms) to a slow checkpoint under load (a minute).</summary>
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    };
+
+    private static Histogram<double> Latency(string name, string description) => Meter.CreateHistogram(name, "s", description, tags: null, advice: Seconds);
+
     private static readonly Dictionary<Operation, Histogram<double>> Latencies = new()
     {
-        [Operation.Create] = Meter.CreateHistogram<double>("sandbox.create.duration", "s", "From a create reaching its host to the container running"),
-        [Operation.Exec] = Meter.CreateHistogram<double>("sandbox.exec.duration", "s", "From an execution starting to its program exiting"),
-        [Operation.Checkpoint] = Meter.CreateHistogram<double>("sandbox.checkpoint.duration", "s", "From a checkpoint starting to its archive being stored and recorded"),
-        [Operation.Restore] = Meter.CreateHistogram<double>("sandbox.restore.duration", "s", "From a restore starting to the container running again"),
+        [Operation.Create] = Latency("sandbox.create.duration", "From a create reaching its host to the container running"),
+        [Operation.Exec] = Latency("sandbox.exec.duration", "From an execution starting to its program exiting"),
+        [Operation.Checkpoint] = Latency("sandbox.checkpoint.duration", "From a checkpoint starting to its archive being stored and recorded"),
+        [Operation.Restore] = Latency("sandbox.restore.duration", "From a restore starting to the container running again"),
     };
 
     private static readonly Counter<long> Executions = Meter.CreateCounter<long>("sandbox.executions", "{execution}", "Executions started");
     private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("sandbox.output.bytes", "By", "Bytes of program output streamed out of sandboxes");
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>("sandbox.errors", "{error}", "Errors reported to clients, by protocol status");
     private static readonly Counter<long> RunscFailures = Meter.CreateCounter<long>("sandbox.runsc.failures", "{failure}", "runsc commands that failed or timed out, by subcommand");
-    private static readonly Histogram<double> JournalWrites = Meter.CreateHistogram<double>("sandbox.journal.write.duration", "s", "Time from Persist to the journal confirming the event");
+    private static readonly Histogram<double> JournalWrites = Latency("sandbox.journal.write.duration", "Time from Persist to the journal confirming the event");
 
     private static readonly ConcurrentDictionary<(Operation, string), long> Started = new();
     private static readonly ConcurrentDictionary<string, HostCapacity> Hosts = new();

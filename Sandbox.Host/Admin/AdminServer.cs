@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using NLog.Web;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Sandbox.Actors.Telemetry;
 using Sandbox.Host.Configuration;
 
@@ -33,7 +34,9 @@ public sealed class AdminServer(IServiceProvider node, SandboxHostSettings setti
         builder.Logging.ClearProviders();
         builder.Host.UseNLog();
         builder.Services.AddSingleton(new AdminContext(system, region, settings, resources));
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SandboxMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("gvisor-sandbox", serviceInstanceId: system.Name + "@" + Akka.Cluster.Cluster.Get(system).SelfAddress))
+            .WithMetrics(m => m.AddMeter(SandboxMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
         app.UseAdminToken(settings.AdminToken);
         app.MapDashboard();
