@@ -37,11 +37,9 @@ public static class SandboxServer
             }
             // the last lines in memory for `sandboxctl logs` (same level as the console)
             var config = NLog.LogManager.Configuration;
-            if (config.FindTargetByName("ring") is null)
-            {
-                config.AddTarget(Sandbox.Host.Logging.LogRingTarget.Instance);
-                config.AddRule(NLog.LogLevel.FromString(NLogLevel(s.LogLevel)), NLog.LogLevel.Fatal, Sandbox.Host.Logging.LogRingTarget.Instance, "*");
-            }
+            var ring = new Sandbox.Host.Logging.LogRingTarget();
+            config.AddTarget(ring);
+            config.AddRule(NLog.LogLevel.FromString(NLogLevel(s.LogLevel)), NLog.LogLevel.Fatal, ring, "*");
             NLog.LogManager.ReconfigExistingLoggers();
         }
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);

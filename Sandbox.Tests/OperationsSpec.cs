@@ -224,6 +224,35 @@ public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<Op
     }
 
     [Fact]
+    public async Task A_host_shows_its_actor_hierarchy_its_recent_log_and_streams_cluster_events()
+    {
+        var host = cluster.Nodes.First(n => n.Name.StartsWith("host") && n.Alive);
+        var actors = await OperationsClusterFixture.CtlJson(host.AdminUrl, "actors", "--path", "/user", "--depth", "2");
+        Assert.Contains(actors.GetProperty("root").GetProperty("children").EnumerateArray(), c => c.GetProperty("path").GetString() == "/user/host-agent");
+
+        var logs = await OperationsClusterFixture.CtlJson(host.AdminUrl, "logs", "peek", "-n", "500");
+        Assert.Contains(logs.GetProperty("lines").EnumerateArray(), l => l.GetProperty("text").GetString()!.Contains("Admin API"));
+
+        // `cluster tail` starts with the current members as events, then follows changes until stopped
+        var psi = new ProcessStartInfo(Path.Combine(OperationsClusterFixture.RepoRoot, "sandboxctl"), ["--node", host.AdminUrl, "cluster", "tail"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["SANDBOXCTL_TOKEN"] = OperationsClusterFixture.Token;
+        using var tail = Process.Start(psi)!;
+        try
+        {
+            var seen = new List<string>();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (seen.Count(l => l.Contains("MemberUp")) < cluster.Nodes.Count(n => n.Alive) && await tail.StandardOutput.ReadLineAsync(cts.Token) is { } line)
+                seen.Add(line);
+            foreach (var node in cluster.Nodes.Where(n => n.Alive)) Assert.Contains(seen, l => l.Contains("MemberUp") && l.Contains(node.Address));
+        }
+        finally
+        {
+            tail.Kill(entireProcessTree: true);
+            await tail.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task Readiness_turns_false_while_the_journal_is_down_and_true_again_after()
     {
         var host = cluster.Nodes.First(n => n.Name.StartsWith("host") && n.Alive);

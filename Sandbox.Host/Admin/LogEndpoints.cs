@@ -10,13 +10,13 @@ public static class LogEndpoints
     {
         app.MapGet("/admin/logs", (HttpRequest r) =>
         {
-            var n = r.Query.TryGetValue("n", out var v) && int.TryParse(v, out var parsed) ? Math.Clamp(parsed, 1, LogRingTarget.DefaultCapacity) : 200;
-            return Results.Json(new { lines = LogRingTarget.Instance.Peek(n) });
+            var n = r.Query.TryGetValue("n", out var v) && int.TryParse(v, out var parsed) ? Math.Clamp(parsed, 1, LogRing.Capacity) : 200;
+            return Results.Json(new { lines = LogRing.Peek(n) });
         });
 
         app.MapGet("/admin/logs/stream", async (HttpContext ctx) =>
         {
-            var (lines, subscription) = LogRingTarget.Instance.Tail();
+            var (lines, subscription) = LogRing.Tail();
             using var _ = subscription;
             ctx.Response.ContentType = "text/event-stream";
             ctx.Response.Headers.CacheControl = "no-cache";
