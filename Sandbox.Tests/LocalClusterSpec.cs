@@ -17,7 +17,7 @@ public class LocalClusterFixture : IAsyncLifetime
 
     public static string Script => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../deploy/local/cluster.sh"));
 
-    public async Task InitializeAsync() => await RunScript("up", TimeSpan.FromMinutes(4));
+    public virtual async Task InitializeAsync() => await RunScript("up", TimeSpan.FromMinutes(4));
 
     public async Task DisposeAsync()
     {

@@ -33,11 +33,14 @@ public sealed class AdminServer(IServiceProvider node, SandboxHostSettings setti
         builder.WebHost.UseUrls($"http://{(settings.AdminHost.Contains(':') ? $"[{settings.AdminHost}]" : settings.AdminHost)}:{settings.AdminPort}");
         builder.Logging.ClearProviders();
         builder.Host.UseNLog();
-        builder.Services.AddSingleton(new AdminContext(system, region, settings, resources));
+        var admin = new AdminContext(system, region, settings, resources);
+        builder.Services.AddSingleton(admin);
+        builder.Services.AddSingleton(new DrainReport(admin));
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("gvisor-sandbox", serviceInstanceId: system.Name + "@" + Akka.Cluster.Cluster.Get(system).SelfAddress))
             .WithMetrics(m => m.AddMeter(SandboxMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
+        app.UseAdminErrors();
         app.UseAdminToken(settings.AdminToken);
         app.MapDashboard();
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Sandbox.Actors.Hosting;
-using Sandbox.Host.Configuration;
-using static Sandbox.Actors.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Host.Admin;
 
@@ -32,60 +30,39 @@ public static class NodeEndpoints
         app.MapPost("/admin/node/drain", DrainAsync);
     }
 
-    private static async Task<IResult> DrainAsync(AdminContext a, HttpRequest request)
+    private static async Task<IResult> DrainAsync(AdminContext a, DrainReport report, HttpRequest request)
     {
         if (!a.Settings.IsSandboxHost)
             return Results.Json(new { detail = "this node runs no sandboxes (not a sandbox-host); use `cluster leave` to take it out" }, statusCode: 409);
         var timeout = TimeSpan.FromSeconds(request.Query.TryGetValue("timeout", out var t) && int.TryParse(t, out var secs) && secs > 0 ? Math.Min(secs, 600) : 120);
         var sw = Stopwatch.StartNew();
-        var deadline = DateTime.UtcNow + timeout;
         var system = a.System;
         var cluster = a.Cluster;
-        var self = cluster.SelfAddress;
 
         HostLoad before;
         try { before = await a.LocalHostAgent.Ask<HostLoad>(DrainHost.Instance, TimeSpan.FromSeconds(10)); }
         catch (Exception e) { return Results.Json(new { detail = $"the host agent did not answer: {e.Message}" }, statusCode: 503); }
+        var outcomes = report.Expect(before.SandboxIds);
+        // the hand-off (each sandbox checkpointed or deleted), then the leave; the report is taken in between
         var leaving = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
-
-        // the hand-off: every sandbox of this node is checkpointed or deleted, and gives its slot back
-        while (a.Node.Capacity.Occupied > 0 && DateTime.UtcNow < deadline) await Task.Delay(200);
+        var reported = await Task.WhenAny(outcomes, Task.Delay(timeout)) == outcomes ? outcomes.Result : null;
         var remaining = a.Node.Capacity.SandboxIds;
 
-        // what became of each, asked of a host that stays (its region finds the sandbox's new home)
-        var survivors = cluster.State.Members.Where(m => m.Address != self && m.Status == MemberStatus.Up && m.HasRole(NodeRoles.SandboxHost)).Select(m => m.Address).ToList();
-        var outcomes = new List<object>();
-        foreach (var id in before.SandboxIds)
-        {
-            var info = survivors.Count == 0 ? null : await AskElsewhere(a, survivors, id, deadline);
-            outcomes.Add(new { id, state = info?.State ?? "unknown", node = info?.Node });
-        }
-
-        // the leave itself: Leaving, Exiting, then removed (or the system stops)
+        var deadline = DateTime.UtcNow + (timeout - sw.Elapsed);
         while (DateTime.UtcNow < deadline && !leaving.IsCompleted && !system.WhenTerminated.IsCompleted
                && cluster.SelfMember.Status is not (MemberStatus.Exiting or MemberStatus.Removed or MemberStatus.Down))
             await Task.Delay(200);
         var status = system.WhenTerminated.IsCompleted ? "Removed" : cluster.SelfMember.Status.ToString();
         return Results.Json(new
         {
-            node = self.ToString(),
+            node = cluster.SelfAddress.ToString(),
             sandboxesBefore = before.SandboxIds,
-            sandboxes = outcomes,
+            sandboxes = reported?.Select(o => new { id = o.Id, state = o.State, node = o.Node })
+                        ?? before.SandboxIds.Select(id => new { id, state = "unknown", node = (string?)null }),
             remainingOnNode = remaining,
             status,
             left = status is "Exiting" or "Removed" or "Down",
             seconds = Math.Round(sw.Elapsed.TotalSeconds, 1),
         });
-    }
-
-    /// <summary>The sandbox's state through another host's region; retried while its shard is still being handed over.</summary>
-    private static async Task<SandboxInfo?> AskElsewhere(AdminContext a, IReadOnlyList<Address> survivors, string id, DateTime deadline)
-    {
-        for (var attempt = 0; attempt < 6 && DateTime.UtcNow < deadline; attempt++)
-        {
-            try { return await a.RegionOn(survivors[attempt % survivors.Count]).Ask<SandboxInfo>(new GetSandboxInfo(id), TimeSpan.FromSeconds(4)); }
-            catch (Exception) { await Task.Delay(500); }
-        }
-        return null;
     }
 }

@@ -9,7 +9,8 @@ namespace Sandbox.Host.Admin;
 /// and the operator's checkpoint and kill, all through the shard region.</summary>
 public static class SandboxEndpoints
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    /// <summary>Generous: right after a node left, its shards are re-homed on first use.</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     /// <summary>A checkpoint answers once its archive is stored: seconds, more under load.</summary>
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(150);
 
