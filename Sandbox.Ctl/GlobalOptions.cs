@@ -42,7 +42,7 @@ public static class GlobalOptions
             {
                 var node = parse.GetValue(Node) ?? (Environment.GetEnvironmentVariable("SANDBOXCTL_NODE") is { Length: > 0 } env ? env : DefaultNode);
                 var token = parse.GetValue(Token) ?? (Environment.GetEnvironmentVariable("SANDBOXCTL_TOKEN") is { Length: > 0 } t ? t : null);
-                using var client = new AdminClient(node, token, timeout ?? TimeSpan.FromSeconds(30));
+                using var client = new AdminClient(node, token, timeout ?? TimeSpan.FromSeconds(60));
                 await body(client, parse, ct);
                 return 0;
             }
