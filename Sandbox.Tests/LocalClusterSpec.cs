@@ -10,7 +10,9 @@ namespace Sandbox.Tests;
 /// </summary>
 public class LocalClusterFixture : IAsyncLifetime
 {
-    public virtual int BasePort { get; } = 18_000 + Random.Shared.Next(0, 60) * 10;
+    /// <summary>A cluster uses BASE_PORT up to BASE_PORT+200; random bases stay below 18_400 so that
+    /// they never meet OperationsSpec's fixed 18_600 (ports 18_600–18_800) when both run at once.</summary>
+    public virtual int BasePort { get; } = 18_000 + Random.Shared.Next(0, 40) * 10;
     public string Dir => Path.Combine(Path.GetTempPath(), $"sandbox-cluster-{BasePort}");
     public Uri Gateway1 => new($"ws://127.0.0.1:{BasePort}");
     public Uri Gateway2 => new($"ws://127.0.0.1:{BasePort + 1}");
