@@ -18,5 +18,13 @@ catch (InvalidOperationException e) when (e.Message.StartsWith("refusing to star
 }
 app.Logger.LogInformation("gVisor sandbox host listening on http://{Host}:{Port} (roles: {Roles}, data: {DataDir})",
     settings.Host, settings.Port, string.Join(",", settings.Roles), settings.DataDir);
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (InvalidOperationException e) when (e.Message.StartsWith("the admin API cannot listen", StringComparison.Ordinal))
+{
+    Console.Error.WriteLine($"gVisor sandbox host: {e.Message}");
+    return 2;
+}
 return 0;
