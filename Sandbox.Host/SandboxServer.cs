@@ -35,6 +35,11 @@ public static class SandboxServer
                     rule.Targets.Add(json);
                 }
             }
+            // the last lines in memory for `sandboxctl logs` (same level as the console)
+            var config = NLog.LogManager.Configuration;
+            var ring = new Sandbox.Host.Logging.LogRingTarget();
+            config.AddTarget(ring);
+            config.AddRule(NLog.LogLevel.FromString(NLogLevel(s.LogLevel)), NLog.LogLevel.Fatal, ring, "*");
             NLog.LogManager.ReconfigExistingLoggers();
         }
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
@@ -65,6 +70,7 @@ public static class SandboxServer
             var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
             return new SandboxGateway(system, region, gatewayOptions, () => HostAgents(system));
         });
+        Sandbox.Host.Admin.AdminServer.Register(builder, s, node);
         customize?.Invoke(builder);
 
         var app = builder.Build();

@@ -8,9 +8,11 @@ namespace Sandbox.Tests;
 /// Several host processes (deploy/local/cluster.sh: PostgreSQL, three sandbox hosts, two gateways)
 /// started once for this class and stopped after it.
 /// </summary>
-public sealed class LocalClusterFixture : IAsyncLifetime
+public class LocalClusterFixture : IAsyncLifetime
 {
-    public int BasePort { get; } = 17_000 + Random.Shared.Next(0, 60) * 10;
+    /// <summary>A cluster uses BASE_PORT up to BASE_PORT+204; random bases stay in 17_000–17_800 so that
+    /// they never meet the fixed clusters of other specs (18_500, 18_600) when they run at once.</summary>
+    public virtual int BasePort { get; } = 17_000 + Random.Shared.Next(0, 60) * 10;
     /// <summary>Each host's room, small so that a test can fill the cluster.</summary>
     public const int SandboxesPerHost = 2;
     public string Dir => Path.Combine(Path.GetTempPath(), $"sandbox-cluster-{BasePort}");
@@ -19,7 +21,7 @@ public sealed class LocalClusterFixture : IAsyncLifetime
 
     public static string Script => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../deploy/local/cluster.sh"));
 
-    public async Task InitializeAsync() => await RunScript("up", TimeSpan.FromMinutes(4));
+    public virtual async Task InitializeAsync() => await RunScript("up", TimeSpan.FromMinutes(4));
 
     public async Task DisposeAsync()
     {
@@ -35,6 +37,7 @@ public sealed class LocalClusterFixture : IAsyncLifetime
         // containers then carry their sandbox id, which is how the test finds a sandbox's host
         psi.Environment["SANDBOX_WARM_POOL_SIZE"] = "0";
         psi.Environment["SANDBOX_HOST_MAX_SANDBOXES"] = SandboxesPerHost.ToString();
+        AddEnvironment(psi.Environment);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -45,7 +48,10 @@ public sealed class LocalClusterFixture : IAsyncLifetime
         return await stdout;
     }
 
-    private string NodeLogs()
+    /// <summary>More environment for every node of a derived fixture's cluster.</summary>
+    protected virtual void AddEnvironment(IDictionary<string, string?> env) { }
+
+    protected string NodeLogs()
     {
         if (!Directory.Exists(Dir)) return "(no cluster directory)";
         return string.Join("\n", Directory.GetFiles(Dir, "*.log", SearchOption.AllDirectories)

@@ -58,7 +58,7 @@ public sealed class RunscCli(RunscOptions options)
         if (Options.Debug) Directory.CreateDirectory(Path.Combine(Options.DebugLogDir, sandboxId));
         using var p = new Process { StartInfo = StartInfo(sandboxId, subcommand) };
         try { p.Start(); }
-        catch (Exception e) { return new RunscResult(-1, "", $"cannot start runsc: {e.Message}"); }
+        catch (Exception e) { Telemetry.SandboxMetrics.RunscFailed(subcommand.FirstOrDefault() ?? ""); return new RunscResult(-1, "", $"cannot start runsc: {e.Message}"); }
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
@@ -71,8 +71,10 @@ public sealed class RunscCli(RunscOptions options)
         catch (OperationCanceledException)
         {
             try { p.Kill(entireProcessTree: true); } catch { /* already gone */ }
+            Telemetry.SandboxMetrics.RunscFailed(subcommand.FirstOrDefault() ?? "");
             return new RunscResult(-1, "", $"runsc {string.Join(' ', subcommand)} timed out after {timeout.TotalSeconds:0.#} s");
         }
+        if (p.ExitCode != 0) Telemetry.SandboxMetrics.RunscFailed(subcommand.FirstOrDefault() ?? "");
         return new RunscResult(p.ExitCode, await stdout, await stderr);
     }
 

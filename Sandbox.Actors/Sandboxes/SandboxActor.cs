@@ -9,6 +9,7 @@ using Akka.Streams.Dsl;
 using Sandbox.Actors.Runner;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Storage;
+using Sandbox.Actors.Telemetry;
 using static Sandbox.Actors.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Actors.Sandboxes;
@@ -116,6 +117,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 return;
             }
             _creatingFor = c.Session;
+            SandboxMetrics.Begin(SandboxMetrics.Operation.Create, _sandboxId);
             Record(new SandboxCreated(c.SandboxId, c.TokenSha256, c.Settings, DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
@@ -141,6 +143,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         Command<ContainerStarted>(m =>
         {
+            SandboxMetrics.End(SandboxMetrics.Operation.Create, _sandboxId);
             _container = m.Container;
             Record(new SandboxStarted(_host.NodeName, DateTimeOffset.UtcNow, m.Container.ContainerKey), e =>
             {
@@ -151,6 +154,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<ContainerFailed>(m =>
         {
             _log.Warning("Sandbox {0} failed to start: {1}", _sandboxId, m.Reason);
+            SandboxMetrics.Fail(SandboxMetrics.Operation.Create, _sandboxId, SandboxStatus.CreationError);
             _creatingFor = null;
             session.Tell(new SandboxRejected(SandboxStatus.CreationError, $"Failed to create gVisor container: {m.Reason}", CloseCodes.ApplicationError));
             SettleWithoutContainer("creation failed", passivate: true);
@@ -188,6 +192,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             }
             _log.Info("Restoring sandbox {0} from {1}", _sandboxId, _state.LatestCheckpoint!.Key);
             _host.Capacity.AdmitRestore(_sandboxId);
+            SandboxMetrics.Begin(SandboxMetrics.Operation.Restore, _sandboxId);
             RestoreFromCheckpointAsync(store, _state.LatestCheckpoint!)
                 .PipeTo(Self, success: c => new ContainerStarted(c), failure: ex => new ContainerFailed(ex.GetBaseException().Message));
             Become(() => Restoring(a.Session));
@@ -216,6 +221,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         Command<ContainerStarted>(m =>
         {
+            SandboxMetrics.End(SandboxMetrics.Operation.Restore, _sandboxId);
             _container = m.Container;
             Record(new SandboxRestored(_host.NodeName, DateTimeOffset.UtcNow), e =>
             {
@@ -234,6 +240,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Command<ContainerFailed>(m =>
         {
             _log.Warning("Sandbox {0} failed to restore: {1}", _sandboxId, m.Reason);
+            SandboxMetrics.Fail(SandboxMetrics.Operation.Restore, _sandboxId, SandboxStatus.RestoreError);
             session.Tell(new SandboxRejected(SandboxStatus.RestoreError, $"Failed to restore sandbox {_sandboxId}: {m.Reason}", CloseCodes.ApplicationError));
             Become(Checkpointed);
             Stash.UnstashAll();
@@ -479,6 +486,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             return;
         }
         _exec = new ExecutionStream(++_nextExecId);
+        SandboxMetrics.ExecutionStarted(_sandboxId, x.Language);
         _lastExecKilled = false;
         var request = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
@@ -633,6 +641,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void BeginCheckpoint(CheckpointKind kind, IActorRef? replyTo)
     {
         var session = _session;
+        SandboxMetrics.Begin(SandboxMetrics.Operation.Checkpoint, _sandboxId);
         _tearingDown = true;
         Timers.CancelAll();
         var container = _container!;
@@ -728,6 +737,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             _state = _state.Apply(e);
             if (previous is not null && previous.Key != o.Key) _ = _host.Checkpoints!.DeleteAsync(previous.Key, CancellationToken.None);
             _log.Info("Sandbox {0} checkpointed to {1} ({2} bytes)", _sandboxId, o.Key, o.Size);
+            SandboxMetrics.End(SandboxMetrics.Operation.Checkpoint, _sandboxId);
             _operatorCheckpoint?.Tell(new AdminResult(true, $"checkpointed to {o.Key} ({o.Size} bytes)"));
             _operatorCheckpoint = null;
             _container?.Bundle.Destroy();
@@ -751,6 +761,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void OnCheckpointFailed(CheckpointFailed m, CheckpointKind kind, IActorRef? session)
     {
         _log.Warning("Sandbox {0}: checkpoint failed: {1}", _sandboxId, m.Reason);
+        SandboxMetrics.Fail(SandboxMetrics.Operation.Checkpoint, _sandboxId, SandboxStatus.CheckpointError);
         var message = $"Failed to checkpoint sandbox {_sandboxId}: {m.Reason}";
         _operatorCheckpoint?.Tell(new AdminResult(false, message));
         _operatorCheckpoint = null;
@@ -825,6 +836,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         {
             case RunnerFrameType.Stdout or RunnerFrameType.Stderr when exec is not null:
                 Touch();
+                SandboxMetrics.OutputStreamed(f.Payload.Count, f.Type == RunnerFrameType.Stderr);
                 if (exec.AddOutput(ref _seq, f.Type == RunnerFrameType.Stderr, f.Payload.ToArray()) is { } chunk) Emit(chunk);
                 if (exec.OutputBytes > _host.Options.ExecutionOutputLimitBytes)
                     KillForLimit(exec, $"output limit of {_host.Options.ExecutionOutputLimitBytes} bytes exceeded");
@@ -843,6 +855,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 break;
             case RunnerFrameType.Exited when exec is not null:
                 Touch();
+                SandboxMetrics.End(SandboxMetrics.Operation.Exec, _sandboxId);
                 foreach (var e in exec.Finish(ref _seq)) Emit(e);
                 break;
         }
@@ -877,6 +890,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         if (_tearingDown || !ReferenceEquals(m.Container, _container)) return;
         var reason = m.Container.DescribeUnexpectedExit(m.ExitCode);
         _log.Warning("Sandbox {0}: {1}", _sandboxId, reason);
+        SandboxMetrics.Error(SandboxStatus.Error);
         var before = new List<ISessionEvent>();
         if (_exec is { Finished: false }) before.Add(new StatusEvent(SandboxStatus.ExecutionDone));
         before.Add(new StatusEvent(SandboxStatus.Error, reason));
@@ -984,7 +998,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         var oneShot = _state.Settings.DeleteOnDetach || e is SandboxCreated { Settings.DeleteOnDetach: true };
         if (oneShot) then(e);
-        else Persist(e, then);
+        else { var t = System.Diagnostics.Stopwatch.GetTimestamp(); Persist(e, ev => { SandboxMetrics.JournalWritten(t); then(ev); }); }
     }
 
     /// <summary>A deleted sandbox's events are of no further use: drop them from the journal.</summary>

@@ -88,6 +88,9 @@ public static class AkkaWiring
             b.WithActors((system, registryOfActors) =>
             {
                 system.ActorOf(HostAgent.PropsFor(HostContext(system, s, node), registryOfActors.Get<SandboxRegion>()), HostAgent.Name);
+                // sandboxes by state on this node, for /metrics, until the node stops
+                var tracked = Sandbox.Actors.Telemetry.SandboxMetrics.TrackHost(Cluster.Get(system).SelfAddress.ToString(), node.Capacity);
+                system.WhenTerminated.ContinueWith(_ => tracked.Dispose());
                 var runsc = new RunscCli(s.Runsc);
                 // A node on its way out takes no new sandboxes; gateways place them on the others.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-admitting-sandboxes",

@@ -40,6 +40,13 @@ public sealed record SandboxHostSettings
     /// with Application Default Credentials.</summary>
     public string? GcsEndpoint { get; init; }
 
+    /// <summary>The admin API (sandboxctl, dashboard, /metrics): its own Kestrel listener. Port 0 turns it
+    /// off; settings built in code (tests) start with it off, the environment's default is 9110.</summary>
+    public string AdminHost { get; init; } = "127.0.0.1";
+    public int AdminPort { get; init; }
+    /// <summary>Bearer token every admin request must carry; required when <see cref="AdminHost"/> is not loopback.</summary>
+    public string? AdminToken { get; init; }
+
     /// <summary>HOCON that overrides everything else (SANDBOX_AKKA_HOCON), for one-off tuning of a node.</summary>
     public string? ExtraHocon { get; init; }
 
@@ -77,6 +84,9 @@ public sealed record SandboxHostSettings
             Persistence = Str("SANDBOX_PERSISTENCE", "sqlite").ToLowerInvariant() is "postgres" or "postgresql" ? PersistenceProvider.Postgres : PersistenceProvider.Sqlite,
             ConnectionString = env("SANDBOX_DB_CONNECTION") is { Length: > 0 } cs ? cs : null,
             LogLevel = Str("LOG_LEVEL", d.LogLevel),
+            AdminHost = Str("SANDBOX_ADMIN_HOST", d.AdminHost),
+            AdminPort = Int("SANDBOX_ADMIN_PORT", 9110),
+            AdminToken = env("SANDBOX_ADMIN_TOKEN") is { Length: > 0 } token ? token.Trim() : null,
             ExtraHocon = env("SANDBOX_AKKA_HOCON") is { Length: > 0 } hocon ? hocon : null,
             LogJson = Str("LOG_FORMAT", "text").Equals("json", StringComparison.OrdinalIgnoreCase),
             WarmPoolSize = Int("SANDBOX_WARM_POOL_SIZE", d.WarmPoolSize),

@@ -54,6 +54,8 @@ public class ServerFixture : IAsyncLifetime
             "FILESYSTEM_SNAPSHOT_MOUNT_PATH" => Path.Combine(Dir, "snapshots"),
             // most tests count bundles and containers; the warm pool has its own spec
             "SANDBOX_WARM_POOL_SIZE" => "0",
+            // parallel test servers would all want the admin port 9110; a spec that needs it sets one
+            "SANDBOX_ADMIN_PORT" => "0",
             "LOG_LEVEL" => Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warn",
             _ => null,
         });

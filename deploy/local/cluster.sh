@@ -8,7 +8,9 @@
 #   deploy/local/cluster.sh pg-stop | pg-start   # fault drills: take the journal away and back
 #
 # BASE_PORT (default 8080): gateways on BASE_PORT and BASE_PORT+1; hosts' HTTP on BASE_PORT+10..12;
-# Akka remoting on BASE_PORT+100..104; PostgreSQL on BASE_PORT+200. CLUSTER_DIR (default
+# admin APIs (sandboxctl, dashboard, /metrics) on BASE_PORT+20..24 in the same order (hosts, then
+# gateways; SANDBOX_ADMIN_TOKEN is passed on if set); Akka remoting on BASE_PORT+100..104;
+# PostgreSQL on BASE_PORT+200. CLUSTER_DIR (default
 # /tmp/sandbox-cluster-$BASE_PORT) holds logs, pids, the shared checkpoint/snapshot stores and
 # PostgreSQL's data. SANDBOX_ROOTFS is shared by every host (provisioned once).
 set -eEuo pipefail
@@ -41,11 +43,12 @@ pg_down() {
     su postgres -c "$pgbin/pg_ctl -D '$dir/pg/data' -m fast -w stop" >/dev/null 2>&1 || true
 }
 
-start_node() { # name roles http-port akka-port
-  local name=$1 roles=$2 port=$3 akka=$4
+start_node() { # name roles http-port akka-port admin-port
+  local name=$1 roles=$2 port=$3 akka=$4 admin=$5
   mkdir -p "$dir/$name"
   (
     export HOST=127.0.0.1 PORT=$port SANDBOX_ROLES=$roles SANDBOX_AKKA_PORT=$akka
+    export SANDBOX_ADMIN_HOST=127.0.0.1 SANDBOX_ADMIN_PORT=$admin
     export SANDBOX_SEED_NODES="akka.tcp://sandbox@127.0.0.1:$((base + 100))"
     export SANDBOX_DATA_DIR=$dir/$name SANDBOX_PERSISTENCE=postgres
     export SANDBOX_DB_CONNECTION="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=sandbox"
@@ -55,7 +58,7 @@ start_node() { # name roles http-port akka-port
     mkdir -p "$RUNSC_ROOT_DIR_BASE" "$RUNSC_BUNDLE_DIR_BASE"
     exec setsid dotnet "$repo/Sandbox.Host/bin/Release/net10.0/Sandbox.Host.dll" >"$dir/$name/node.log" 2>&1
   ) &
-  echo "$name $! $port $akka" >>"$dir/pids"
+  echo "$name $! $port $akka $admin" >>"$dir/pids"
 }
 
 wait_ready() { # url seconds
@@ -75,15 +78,16 @@ up() {
   mkdir -p "$dir/checkpoints" "$dir/snapshots" "$dir/bundles"
   : >"$dir/pids"
   pg_up
-  start_node host-0 sandbox-host $((base + 10)) $((base + 100))
+  start_node host-0 sandbox-host $((base + 10)) $((base + 100)) $((base + 20))
   wait_ready "http://127.0.0.1:$((base + 10))" 60
-  start_node host-1 sandbox-host $((base + 11)) $((base + 101))
-  start_node host-2 sandbox-host $((base + 12)) $((base + 102))
-  start_node gateway-0 gateway $base $((base + 103))
-  start_node gateway-1 gateway $((base + 1)) $((base + 104))
+  start_node host-1 sandbox-host $((base + 11)) $((base + 101)) $((base + 21))
+  start_node host-2 sandbox-host $((base + 12)) $((base + 102)) $((base + 22))
+  start_node gateway-0 gateway $base $((base + 103)) $((base + 23))
+  start_node gateway-1 gateway $((base + 1)) $((base + 104)) $((base + 24))
   for p in $((base + 11)) $((base + 12)) $base $((base + 1)); do wait_ready "http://127.0.0.1:$p" 60; done
   echo "http://127.0.0.1:$base"
   echo "http://127.0.0.1:$((base + 1))"
+  while read -r name _ _ _ admin; do log "$name admin API: http://127.0.0.1:$admin  (./sandboxctl --node http://127.0.0.1:$admin cluster show)"; done <"$dir/pids"
 }
 
 down() {
@@ -118,9 +122,9 @@ down() {
 
 status() {
   [ -f "$dir/pids" ] || { log "not running"; return 0; }
-  while read -r name pid port _; do
+  while read -r name pid port _ admin; do
     state=$(curl -s "http://127.0.0.1:$port/healthz/ready" || echo unreachable)
-    printf '%-10s pid %-7s :%s %s\n' "$name" "$pid" "$port" "$state"
+    printf '%-10s pid %-7s :%s admin :%s %s\n' "$name" "$pid" "$port" "$admin" "$state"
   done <"$dir/pids"
 }
 
