@@ -21,6 +21,11 @@ public sealed record GatewayOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>The same for a create: long enough for a crashed host to be downed (its shards move).</summary>
     public TimeSpan CreateTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Keys accepted on /create, /attach, /execute and the operator routes (SANDBOX_API_KEYS,
+    /// SANDBOX_API_KEYS_FILE); none configured leaves the client routes open.</summary>
+    public ApiKeys ApiKeys { get; init; } = ApiKeys.None;
+    /// <summary>Kestrel limits that cut slow or oversized clients (see <see cref="GatewayHttpLimits"/>).</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The §4.3 checks (steps 3–6) in the reference's order; null when the create may go ahead.</summary>
     public string? CreationRefusal(SandboxSettings s)
