@@ -81,7 +81,17 @@ public static class GatewayEndpoints
             await Problem(ctx, 413, $"Request body too large: the limit is {limit} bytes.");
             return;
         }
-        var code = await ReadBodyAsync(ctx, limit);
+        string? code;
+        try
+        {
+            code = await ReadBodyAsync(ctx, limit);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel cut the body (too slow, malformed chunking): answer with its status, not a logged crash
+            if (!ctx.Response.HasStarted) await Problem(ctx, e.StatusCode, $"Bad request body: {e.Message}");
+            return;
+        }
         if (code is null)
         {
             await Problem(ctx, 413, $"Request body too large: the limit is {limit} bytes.");
