@@ -53,11 +53,17 @@ public sealed class MidCheckpointClusterFixture : IAsyncLifetime
     }
 }
 
+/// <summary>Runs alone: LocalClusterFixture picks its ports at random from a range that overlaps
+/// these, and two clusters on two cores would also blur the timing this test depends on.</summary>
+[CollectionDefinition(nameof(MidCheckpointCrashCollection), DisableParallelization = true)]
+public sealed class MidCheckpointCrashCollection;
+
 /// <summary>
 /// Issue 8 (faults): a host killed (kill -9) while it writes a checkpoint. The journal records a
 /// checkpoint only after its archive is committed, so the next restore, on another host, uses the
 /// last complete checkpoint and never the partial one.
 /// </summary>
+[Collection(nameof(MidCheckpointCrashCollection))]
 public class MidCheckpointCrashSpec(MidCheckpointClusterFixture cluster) : IClassFixture<MidCheckpointClusterFixture>
 {
     private const string S = "status:";

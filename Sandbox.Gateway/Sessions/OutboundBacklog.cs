@@ -1,7 +1,8 @@
 namespace Sandbox.Gateway.Sessions;
 
 /// <summary>
-/// How many messages a session has queued for its client and not yet written. The connection's
+/// How many answers a session has queued for its client and not yet written (execution output is
+/// not counted: the sandbox's acknowledgement window bounds it already). The connection's
 /// read loop stops reading client frames while it is high, so a client that sends faster than it
 /// reads its answers is slowed down by TCP instead of overflowing the session's queue.
 /// </summary>

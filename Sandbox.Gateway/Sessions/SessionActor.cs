@@ -75,7 +75,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             .SelectAsync(1, async o =>
             {
                 await channel.SendAsync(o.Message, CancellationToken.None);
-                backlog?.Written();
+                if (o.AckSeq == 0) backlog?.Written();   // execution output has its own window
                 if (o.AckTo is not null) o.AckTo.Tell(new OutputAck(o.SandboxId, o.AckSeq), self);
                 return o;
             })
@@ -331,7 +331,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private void Send(ServerMessage m, long ackSeq = 0)
     {
         if (_closing) return;
-        _backlog?.Queued();
+        if (ackSeq == 0) _backlog?.Queued();
         _out.OfferAsync(new Outbound(m, ackSeq > 0 ? _sandbox : null, ackSeq, _sandboxId));
     }
 
