@@ -23,6 +23,11 @@ public static class WebSocketSessions
             var receiving = ReceiveLoop(socket, session, gateway.Options.MaxMessageBytes, channel, ctx.RequestAborted);
             var sessionGone = session.WatchAsync();
             var first = await Task.WhenAny(receiving, gateway.System.WhenTerminated, sessionGone);
+            if (first == sessionGone && socket.State != WebSocketState.Open)
+            {
+                // the session ended after sending its close: wait for the client's close as before
+                first = await Task.WhenAny(receiving, gateway.System.WhenTerminated);
+            }
             if (first != receiving && socket.State == WebSocketState.Open)
             {
                 // the node is gone without a word from the sandbox, or the session ended without closing
