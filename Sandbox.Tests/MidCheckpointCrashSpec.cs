@@ -4,10 +4,12 @@ using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests;
 
-/// <summary>deploy/local/cluster.sh on its own ports (BASE_PORT 18500), started for this class only.</summary>
+/// <summary>deploy/local/cluster.sh on its own ports (BASE_PORT 18500, or SANDBOX_TEST_CLUSTER_BASE_PORT;
+/// the cluster uses BASE_PORT..+1, +10..+12, +100..+104 and +200), started for this class only.</summary>
 public sealed class MidCheckpointClusterFixture : IAsyncLifetime
 {
-    public const int BasePort = 18_500;
+    public int BasePort { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("SANDBOX_TEST_CLUSTER_BASE_PORT"), out var p) && p > 1024 ? p : 18_500;
     public string Dir => Path.Combine(Path.GetTempPath(), $"sandbox-cluster-{BasePort}");
     public Uri Gateway1 => new($"ws://127.0.0.1:{BasePort}");
     public Uri Gateway2 => new($"ws://127.0.0.1:{BasePort + 1}");
@@ -38,10 +40,11 @@ public sealed class MidCheckpointClusterFixture : IAsyncLifetime
         if (p.ExitCode != 0) throw new InvalidOperationException($"cluster.sh {verb} failed ({p.ExitCode}): {await stderr}\n{await stdout}");
     }
 
-    /// <summary>The host process (name, pid) whose container registry lists this sandbox's container.</summary>
+    /// <summary>The live host process (name, pid) whose container registry lists this sandbox's
+    /// container (a host killed with -9 leaves its registry behind).</summary>
     public (string Node, int Pid)? HostRunning(string sandboxId) =>
         File.ReadAllLines(Path.Combine(Dir, "pids")).Select(l => l.Split(' '))
-            .Where(f => File.Exists(Path.Combine(Dir, f[0], "containers", sandboxId)))
+            .Where(f => File.Exists(Path.Combine(Dir, f[0], "containers", sandboxId)) && Directory.Exists($"/proc/{f[1]}"))
             .Select(f => ((string, int)?)(f[0], int.Parse(f[1])))
             .FirstOrDefault();
 
