@@ -107,7 +107,7 @@ public class SoakSpec(ServerFixture server, ITestOutputHelper output)
     {
         // warm up first (JIT, thread pool, connection pools, Akka's first shard and journal work)
         Assert.Empty(await RunCyclesAsync(-Concurrency, Concurrency));
-        var before = await MeasureWhenSettled(u => u.RunscProcesses == 0, TimeSpan.FromSeconds(20));
+        var before = await MeasureWhenSettled(u => u.RunscProcesses == 0 && server.Leftovers().Count == 0, TimeSpan.FromSeconds(20));
         output.WriteLine($"before: {before}");
 
         var sw = Stopwatch.StartNew();
@@ -115,8 +115,10 @@ public class SoakSpec(ServerFixture server, ITestOutputHelper output)
         output.WriteLine($"{Cycles} cycles at concurrency {Concurrency} in {sw.Elapsed.TotalSeconds:0.0} s ({Cycles / sw.Elapsed.TotalSeconds:0.0} cycles/s), {failures.Count} failures");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(10)));
 
-        // idle thread-pool threads retire after about 20 s; give them that long, no more
-        var after = await MeasureWhenSettled(u => u.RunscProcesses == 0 && u.Fds <= before.Fds + 16 && u.Threads <= before.Threads + 8, TimeSpan.FromSeconds(30));
+        // a kill answers the client before the container is torn down, and idle thread-pool threads
+        // retire after about 20 s: give both that long, no more
+        var after = await MeasureWhenSettled(u => u.RunscProcesses == 0 && server.Leftovers().Count == 0 &&
+            u.Fds <= before.Fds + 16 && u.Threads <= before.Threads + 8, TimeSpan.FromSeconds(30));
         output.WriteLine($"after:  {after}");
         Assert.Empty(server.Leftovers());
         Assert.Equal(0, after.RunscProcesses);
