@@ -26,7 +26,7 @@ public static class GatewayEndpoints
         {
             if (!ctx.WebSockets.IsWebSocketRequest) { ctx.Response.StatusCode = 400; return; }
             await WebSocketSessions.RunAsync(ctx, gw, new SessionMode.Create());
-        });
+        }).AddEndpointFilter(new ApiKeyFilter(RouteAccess.Client));
 
         app.Map("/attach/{sandboxId}", async (HttpContext ctx, string sandboxId, SandboxGateway gw) =>
         {
@@ -38,11 +38,12 @@ public static class GatewayEndpoints
                 return;
             }
             await WebSocketSessions.RunAsync(ctx, gw, new SessionMode.Attach(sandboxId, token.ToString()));
-        });
+        }).AddEndpointFilter(new ApiKeyFilter(RouteAccess.Client));
 
-        app.MapPost("/execute", ExecuteAsync);
+        app.MapPost("/execute", ExecuteAsync).AddEndpointFilter(new ApiKeyFilter(RouteAccess.Client));
 
-        app.MapGet("/list", async (SandboxGateway gw) =>
+        var operatorRoutes = app.MapGroup("").AddEndpointFilter(new ApiKeyFilter(RouteAccess.Operator));
+        operatorRoutes.MapGet("/list", async (SandboxGateway gw) =>
         {
             var agents = await gw.HostAgents();
             var listings = await Task.WhenAll(agents.Select(a => a.Ask<ContainerListing>(ListContainers.Instance, TimeSpan.FromSeconds(15))));
@@ -51,9 +52,9 @@ public static class GatewayEndpoints
                 containers = listings.SelectMany(l => l.Containers.Select(c => new { id = c.Id, status = c.Status, pid = c.Pid, created = c.Created, node = l.Node })),
             });
         });
-        app.MapPost("/containers/{id}/suspend", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Suspend, $"App {id} suspended"));
-        app.MapPost("/containers/{id}/resume", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Resume, $"App {id} restored"));
-        app.MapDelete("/containers/{id}", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Delete, $"App {id} deleted"));
+        operatorRoutes.MapPost("/containers/{id}/suspend", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Suspend, $"App {id} suspended"));
+        operatorRoutes.MapPost("/containers/{id}/resume", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Resume, $"App {id} restored"));
+        operatorRoutes.MapDelete("/containers/{id}", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Delete, $"App {id} deleted"));
         return app;
     }
 
@@ -80,7 +81,17 @@ public static class GatewayEndpoints
             await Problem(ctx, 413, $"Request body too large: the limit is {limit} bytes.");
             return;
         }
-        var code = await ReadBodyAsync(ctx, limit);
+        string? code;
+        try
+        {
+            code = await ReadBodyAsync(ctx, limit);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel cut the body (too slow, malformed chunking): answer with its status, not a logged crash
+            if (!ctx.Response.HasStarted) await Problem(ctx, e.StatusCode, $"Bad request body: {e.Message}");
+            return;
+        }
         if (code is null)
         {
             await Problem(ctx, 413, $"Request body too large: the limit is {limit} bytes.");

@@ -30,6 +30,11 @@ public sealed record GatewayOptions
     /// <summary>How long a create waits for a host to finish starting other sandboxes before it is
     /// refused as busy (HTTP 429); refusals for lack of room are immediate.</summary>
     public TimeSpan CreateBusyWait { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Keys accepted on /create, /attach, /execute and the operator routes (SANDBOX_API_KEYS,
+    /// SANDBOX_API_KEYS_FILE); none configured leaves the client routes open.</summary>
+    public ApiKeys ApiKeys { get; init; } = ApiKeys.None;
+    /// <summary>Kestrel limits that cut slow or oversized clients (see <see cref="GatewayHttpLimits"/>).</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The §4.3 checks (steps 3–6) in the reference's order; null when the create may go ahead.</summary>
     public string? CreationRefusal(SandboxSettings s)

@@ -19,6 +19,7 @@ public static class SandboxServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls($"http://{s.Host}:{s.Port}");
+        builder.WebHost.ConfigureKestrel(k => GatewayHttpLimits.Apply(k.Limits, s.Gateway));
         builder.Logging.ClearProviders();
         var nlogConfig = Path.Combine(AppContext.BaseDirectory, "nlog.config");
         if (File.Exists(nlogConfig))

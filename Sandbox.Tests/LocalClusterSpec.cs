@@ -11,7 +11,7 @@ namespace Sandbox.Tests;
 public class LocalClusterFixture : IAsyncLifetime
 {
     /// <summary>A cluster uses BASE_PORT up to BASE_PORT+204; random bases stay in 17_000–17_800 so that
-    /// they never meet the fixed clusters of other specs (18_500, 18_600) when they run at once.</summary>
+    /// they never meet the fixed clusters of other specs (18_600, 19_000) when they run at once.</summary>
     public virtual int BasePort { get; } = 17_000 + Random.Shared.Next(0, 60) * 10;
     /// <summary>Each host's room, small so that a test can fill the cluster.</summary>
     public const int SandboxesPerHost = 2;
@@ -21,7 +21,11 @@ public class LocalClusterFixture : IAsyncLifetime
 
     public static string Script => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../deploy/local/cluster.sh"));
 
-    public virtual async Task InitializeAsync() => await RunScript("up", TimeSpan.FromMinutes(4));
+    public virtual async Task InitializeAsync()
+    {
+        await RunScript("down", TimeSpan.FromMinutes(2));   // a run killed earlier may have left one
+        await RunScript("up", TimeSpan.FromMinutes(4));
+    }
 
     public async Task DisposeAsync()
     {
@@ -68,15 +72,22 @@ public class LocalClusterFixture : IAsyncLifetime
     public int ContainersOnLiveHosts() =>
         LiveHosts().Sum(h => Directory.Exists(Path.Combine(Dir, h, "containers")) ? Directory.GetFiles(Path.Combine(Dir, h, "containers")).Length : 0);
 
-    /// <summary>The host process (name, pid) whose container registry lists this sandbox's container.</summary>
+    /// <summary>The live host process (name, pid) whose container registry lists this sandbox's
+    /// container (a host killed with -9 leaves its registry behind).</summary>
     public (string Node, int Pid)? HostRunning(string sandboxId) =>
         File.ReadAllLines(Path.Combine(Dir, "pids")).Select(l => l.Split(' '))
-            .Where(f => File.Exists(Path.Combine(Dir, f[0], "containers", sandboxId)))
+            .Where(f => File.Exists(Path.Combine(Dir, f[0], "containers", sandboxId)) && Directory.Exists($"/proc/{f[1]}"))
             .Select(f => ((string, int)?)(f[0], int.Parse(f[1])))
             .FirstOrDefault();
 }
 
+/// <summary>The specs that start a deploy/local cluster run one after another (in-process specs run
+/// alongside): one five-node cluster at a time is what two cores carry, and their ports never meet.</summary>
+[CollectionDefinition(nameof(MultiProcessClusters))]
+public sealed class MultiProcessClusters;
+
 /// <summary>Issue 5: the multi-process cluster of deploy/local, PostgreSQL journal, shared checkpoint store.</summary>
+[Collection(nameof(MultiProcessClusters))]
 public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<LocalClusterFixture>
 {
     private const string S = "status:";

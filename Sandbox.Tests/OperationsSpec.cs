@@ -16,13 +16,6 @@ public sealed class OperationsClusterFixture : LocalClusterFixture
 
     protected override void AddEnvironment(IDictionary<string, string?> env) => env["SANDBOX_ADMIN_TOKEN"] = Token;
 
-    public override async Task InitializeAsync()
-    {
-        // the port is fixed: whatever an interrupted earlier run left on it goes first
-        await RunScript("down", TimeSpan.FromMinutes(2));
-        await base.InitializeAsync();
-    }
-
     public record Node(string Name, int Pid, int HttpPort, int AkkaPort, int AdminPort)
     {
         public string Address => $"akka.tcp://sandbox@127.0.0.1:{AkkaPort}";
@@ -80,6 +73,7 @@ public sealed class OperationsClusterFixture : LocalClusterFixture
     }
 }
 
+[Collection(nameof(MultiProcessClusters))]
 public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<OperationsClusterFixture>
 {
     private const string S = "status:";

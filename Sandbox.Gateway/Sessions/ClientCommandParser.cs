@@ -31,7 +31,19 @@ public static class ClientCommandParser
         }
         if (root.ValueKind != JsonValueKind.Object)
             return new Rejected(SandboxStatus.Error, $"Invalid message: expected a JSON object, got {root.ValueKind.ToString().ToLowerInvariant()}");
+        try
+        {
+            return Classify(sandboxId, root);
+        }
+        catch (InvalidOperationException e)
+        {
+            // well-formed JSON that still holds no usable string, e.g. a lone surrogate escape ("\ud800")
+            return new Rejected(SandboxStatus.Error, $"Invalid message: {e.Message}");
+        }
+    }
 
+    private static Parsed Classify(string sandboxId, JsonElement root)
+    {
         var action = StringField(root, "action");
         switch (action)
         {

@@ -9,7 +9,25 @@ public static class InitMessage
 {
     public const double DefaultIdleTimeoutSeconds = 300;
 
+    /// <summary>The longest idle timeout a client may ask for; longer timers are beyond the scheduler
+    /// (and beyond any use): ask for null or 0 to turn expiry off instead.</summary>
+    public const double MaxIdleTimeoutSeconds = 7 * 24 * 3600;
+
+    /// <summary>The settings, or a <see cref="JsonException"/> naming what is wrong.</summary>
     public static SandboxSettings Parse(string text)
+    {
+        try
+        {
+            return ParseUnchecked(text);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // valid JSON syntax that holds no usable value: a lone surrogate escape, a number out of range
+            throw new JsonException(e.Message, e);
+        }
+    }
+
+    private static SandboxSettings ParseUnchecked(string text)
     {
         using var doc = JsonDocument.Parse(text);
         var o = doc.RootElement;
@@ -24,6 +42,8 @@ public static class InitMessage
                 JsonValueKind.String when double.TryParse(it.GetString(), System.Globalization.CultureInfo.InvariantCulture, out var d) => d <= 0 ? null : d,
                 _ => throw new JsonException("idle_timeout must be a number of seconds or null"),
             };
+            if (idle is { } v && (!double.IsFinite(v) || v > MaxIdleTimeoutSeconds))
+                throw new JsonException($"idle_timeout must be at most {MaxIdleTimeoutSeconds:0} seconds (7 days); send null or 0 for no expiry");
         }
         string? snapshot = o.TryGetProperty("filesystem_snapshot_name", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { Length: > 0 } n ? n : null;
         return new SandboxSettings(idle, Truthy(o, "enable_checkpoint"), Truthy(o, "enable_idle_timeout_auto_checkpoint"),

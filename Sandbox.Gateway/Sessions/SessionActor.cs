@@ -49,6 +49,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private readonly GatewayOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ISourceQueueWithComplete<Outbound> _out;
+    private readonly OutboundBacklog? _backlog;
     private string _sandboxId = "";
     private string? _token;
     private SandboxSettings? _createSettings;
@@ -76,12 +77,14 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         _region = region;
         _options = options;
         var self = Self;
+        var backlog = _backlog = (channel as WebSocketChannel)?.Backlog;
         // Execution events are bounded by the sandbox's window, so this buffer never fills in practice;
         // if it ever did, the session fails loudly rather than growing without bound.
         _out = Source.Queue<Outbound>(4096, OverflowStrategy.Fail)
             .SelectAsync(1, async o =>
             {
                 await channel.SendAsync(o.Message, CancellationToken.None);
+                if (o.AckSeq == 0) backlog?.Written();   // execution output has its own window
                 if (o.AckTo is not null) o.AckTo.Tell(new OutputAck(o.SandboxId, o.AckSeq), self);
                 return o;
             })
@@ -409,6 +412,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private void Send(ServerMessage m, long ackSeq = 0)
     {
         if (_closing) return;
+        if (ackSeq == 0) _backlog?.Queued();
         _out.OfferAsync(new Outbound(m, ackSeq > 0 ? _sandbox : null, ackSeq, _sandboxId));
     }
 

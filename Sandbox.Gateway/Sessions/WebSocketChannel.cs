@@ -8,6 +8,9 @@ public sealed class WebSocketChannel(WebSocket socket) : IClientChannel
 {
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Messages the session has queued for this socket and not yet written.</summary>
+    public OutboundBacklog Backlog { get; } = new();
+
     /// <summary>Completes once the server has sent its close frame.</summary>
     public Task Closed => _closed.Task;
 

@@ -21,10 +21,19 @@ public static class WebSocketSessions
         try
         {
             var receiving = ReceiveLoop(socket, session, gateway.Options.MaxMessageBytes, channel, ctx.RequestAborted);
-            if (await Task.WhenAny(receiving, gateway.System.WhenTerminated) != receiving && socket.State == WebSocketState.Open)
+            var sessionGone = session.WatchAsync();
+            var first = await Task.WhenAny(receiving, gateway.System.WhenTerminated, sessionGone);
+            if (first == sessionGone && socket.State != WebSocketState.Open)
             {
-                // the node is gone without a word from the sandbox: tell the client we are going away
-                try { await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, null, CancellationToken.None); }
+                // the session ended after sending its close: wait for the client's close as before
+                first = await Task.WhenAny(receiving, gateway.System.WhenTerminated);
+            }
+            if (first != receiving && socket.State == WebSocketState.Open)
+            {
+                // the node is gone without a word from the sandbox, or the session ended without closing
+                // (its writer failed): tell the client rather than leave it talking to nobody
+                var status = first == sessionGone ? WebSocketCloseStatus.InternalServerError : WebSocketCloseStatus.EndpointUnavailable;
+                try { await socket.CloseOutputAsync(status, null, CancellationToken.None); }
                 catch (Exception) { /* already broken */ }
             }
         }
@@ -45,7 +54,12 @@ public static class WebSocketSessions
             while (socket.State is WebSocketState.Open)
             {
                 ValueWebSocketReceiveResult r;
-                try { r = await socket.ReceiveAsync(buffer.AsMemory(), ct); }
+                try
+                {
+                    // answers pile up faster than the client reads them: stop reading until they drain
+                    await channel.Backlog.WhenRoomAsync(ct);
+                    r = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                }
                 catch (Exception) { return; }   // reset, keepalive timeout, or server shutdown: a detach
                 if (r.MessageType == WebSocketMessageType.Close) return;
                 if (message.Length + r.Count > maxBytes)

@@ -111,8 +111,29 @@ public sealed record SandboxHostSettings
                 KeepAliveTimeout = TimeSpan.FromSeconds(Int("SANDBOX_WS_KEEPALIVE_TIMEOUT_SECONDS", (int)d.Gateway.KeepAliveTimeout.TotalSeconds)),
                 ClusterLimits = new(Int("SANDBOX_CLUSTER_MAX_SANDBOXES", 0), Int("SANDBOX_CLUSTER_MAX_CONCURRENT_CREATES", 0)),
                 CreateBusyWait = TimeSpan.FromSeconds(Int("SANDBOX_CREATE_QUEUE_SECONDS", (int)d.Gateway.CreateBusyWait.TotalSeconds)),
+                RequestHeadersTimeout = TimeSpan.FromSeconds(Math.Max(1, Int("SANDBOX_HTTP_HEADERS_TIMEOUT_SECONDS", (int)d.Gateway.RequestHeadersTimeout.TotalSeconds))),
+                ApiKeys = new ApiKeys(ApiKeysEnv.Read(env)),
             },
         };
+    }
+}
+
+/// <summary>The API keys of SANDBOX_API_KEYS (comma-separated) and SANDBOX_API_KEYS_FILE (one per
+/// line, '#' starts a comment). A named file that cannot be read stops the node: starting with the
+/// keys silently off would open the server.</summary>
+internal static class ApiKeysEnv
+{
+    public static IEnumerable<string> Read(Func<string, string?> env)
+    {
+        var keys = new List<string>();
+        if (env("SANDBOX_API_KEYS") is { Length: > 0 } list)
+            keys.AddRange(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (env("SANDBOX_API_KEYS_FILE") is { Length: > 0 } file)
+        {
+            if (!File.Exists(file)) throw new InvalidOperationException($"SANDBOX_API_KEYS_FILE names {file}, which does not exist");
+            keys.AddRange(File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));
+        }
+        return keys;
     }
 }
 

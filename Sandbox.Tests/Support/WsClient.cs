@@ -7,8 +7,19 @@ namespace Sandbox.Tests.Support;
 /// <summary>A protocol client as the reference clients behave: JSON text frames both ways.</summary>
 public sealed class WsClient : IAsyncDisposable
 {
-    public ClientWebSocket Socket { get; } = new();
+    public ClientWebSocket Socket { get; }
     private readonly byte[] _buf = new byte[256 * 1024];
+
+    private WsClient(ClientWebSocket? socket = null) => Socket = socket ?? new ClientWebSocket();
+
+    /// <summary>Connects with options set first (headers such as an API key).</summary>
+    public static async Task<WsClient> ConnectAsync(Uri uri, Action<ClientWebSocketOptions> configure)
+    {
+        var c = new WsClient();
+        configure(c.Socket.Options);
+        await c.Socket.ConnectAsync(uri, CancellationToken.None);
+        return c;
+    }
 
     public static async Task<WsClient> ConnectAsync(Uri uri)
     {
