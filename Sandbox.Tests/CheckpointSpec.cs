@@ -36,9 +36,10 @@ public class CheckpointSpec(ServerFixture server) : IClassFixture<ServerFixture>
 
     private static readonly object CheckpointInit = new { idle_timeout = 120, enable_checkpoint = true };
 
-    /// <summary>A background Python process counting in memory, writing its count to a file.</summary>
+    /// <summary>A background Python process counting in memory, writing its count to a file (by rename,
+    /// so a reader never sees it half-written).</summary>
     internal const string StartCounter =
-        "nohup python3 -c \"import time\ni = 0\nwhile True:\n    i += 1\n    open('/tmp/count', 'w').write(str(i))\n    time.sleep(0.05)\" > /dev/null 2>&1 &\n" +
+        "nohup python3 -c \"import os, time\ni = 0\nwhile True:\n    i += 1\n    open('/tmp/count.new', 'w').write(str(i))\n    os.replace('/tmp/count.new', '/tmp/count')\n    time.sleep(0.05)\" > /dev/null 2>&1 &\n" +
         "sleep 0.5; echo started";
 
     /// <summary>All stdout of an execution, however it was chunked.</summary>

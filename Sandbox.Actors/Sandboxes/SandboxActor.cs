@@ -105,6 +105,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
 
     private void Fresh()
     {
+        RerouteWhilePassivating();
         Command<CreateSandbox>(c =>
         {
             // Admission first: a full or draining host creates nothing, and the gateway places the
@@ -166,17 +167,9 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void Checkpointed()
     {
         _host.Capacity.Release(_sandboxId);
+        RerouteWhilePassivating();
         Command<AttachSandbox>(a =>
         {
-            if (_passivating)
-            {
-                // The shard let this attach through before it saw our request to passivate, so the stop
-                // it is about to send would end the restored sandbox at once. Route the attach through
-                // the region again: the shard holds it until we have stopped and gives it to our next
-                // incarnation.
-                Context.ActorSelection(Context.Parent.Path.Parent).Tell(a, Sender);
-                return;
-            }
             // The token is checked before anything is restored (the reference restored first, §14).
             if (!_state.TokenMatches(a.TokenSha256))
             {
@@ -342,6 +335,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void Gone()
     {
         _host.Capacity.Release(_sandboxId);
+        RerouteWhilePassivating();
         Command<CreateSandbox>(c => c.Session.Tell(new SandboxRejected(SandboxStatus.CreationError,
             $"Failed to create gVisor container: sandbox {c.SandboxId} already existed", CloseCodes.ApplicationError)));
         CommonWhenAbsent();
@@ -354,14 +348,31 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             a.Session.Tell(new SandboxRejected(SandboxStatus.NotFound, null, CloseCodes.InternalError));
             Passivate();
         });
-        Command<GetSandboxInfo>(_ => Sender.Tell(Info()));
-        Command<AdminCommand>(_ => Sender.Tell(new AdminResult(false, $"sandbox {_sandboxId} not found")));
+        Command<GetSandboxInfo>(_ =>
+        {
+            Sender.Tell(Info());
+            if (_state.Lifecycle == SandboxLifecycle.New) Passivate();   // a lookup of an id that never existed
+        });
+        Command<AdminCommand>(_ =>
+        {
+            Sender.Tell(new AdminResult(false, $"sandbox {_sandboxId} not found"));
+            if (_state.Lifecycle == SandboxLifecycle.New) Passivate();
+        });
         Command<StopSandbox>(_ => Context.Stop(Self));
         Command<DetachSession>(_ => { });
         Command<OutputAck>(_ => { });
         Command<IWithSandboxId>(m => ReplyAsDeleted(Sender, m));
         Command<object>(_ => { });
     }
+
+    /// <summary>
+    /// Once we have asked the shard to stop us, it may still hand us messages it received before it
+    /// saw the request; acting on them here would be undone by the stop that follows (a restore or a
+    /// create ended at once). Route them through the region again: the shard holds them until we
+    /// have stopped and gives them to our next incarnation.
+    /// </summary>
+    private void RerouteWhilePassivating() =>
+        Command<IWithSandboxId>(m => Context.ActorSelection(Context.Parent.Path.Parent).Tell(m, Sender), m => _passivating && m is not StopSandbox);
 
     private void ReplyAsDeleted(IActorRef to, object m)
     {
