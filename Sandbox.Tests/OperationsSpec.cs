@@ -150,6 +150,36 @@ public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<Op
     }
 
     [Fact]
+    public async Task Sandboxctl_checkpoints_a_running_sandbox_and_sharding_stats_count_it_on_its_host()
+    {
+        var (c, id, token) = await CheckpointSpec.Create(cluster.Gateway1, new { idle_timeout = 300, enable_checkpoint = true });
+        await using (c)
+        {
+            await CheckpointSpec.Run(c, "bash", "echo kept > /tmp/kept.txt");
+            var host = cluster.HostRunning(id) ?? throw new InvalidOperationException("no host runs the sandbox");
+            var hostAddress = cluster.Named(host.Node).Address;
+
+            var regions = await OperationsClusterFixture.CtlJson(Gateway0Admin, "sharding", "regions");
+            Assert.Contains(hostAddress, regions.GetProperty("regions").EnumerateArray().Select(r => r.GetString()));
+            var stats = await OperationsClusterFixture.CtlJson(Gateway0Admin, "sharding", "stats");
+            var onHost = stats.GetProperty("regions").EnumerateArray().Single(r => r.GetProperty("address").GetString() == hostAddress);
+            Assert.True(onHost.GetProperty("entities").GetInt32() >= 1, onHost.GetRawText());
+            Assert.Contains(onHost.GetProperty("entitiesByShard").EnumerateObject(), shard => shard.Name == Sandbox.Actors.Placement.PlacementView.ShardOf(id));
+
+            var done = await OperationsClusterFixture.CtlJson(Gateway0Admin, "sandbox", "checkpoint", id);
+            Assert.True(done.GetProperty("ok").GetBoolean(), done.GetRawText());
+            // the attached client hears it like a checkpoint it asked for
+            Assert.Contains(S + SandboxStatus.Checkpointed, await c.ReadUntilClosedAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await using var again = await WsClient.ConnectAsync(new Uri(cluster.Gateway2, $"/attach/{id}?sandbox_token={token}"));
+        Assert.Equal([S + SandboxStatus.Restoring, S + SandboxStatus.Running], await again.ReadUntilAsync(e => e == S + SandboxStatus.Running || e.Contains("ERROR"), TimeSpan.FromSeconds(60)));
+        Assert.Equal("kept\n", CheckpointSpec.Stdout(await CheckpointSpec.Run(again, "bash", "cat /tmp/kept.txt")));
+        await again.SendAsync(new { action = "kill_sandbox" });
+        await again.ReadUntilClosedAsync();
+    }
+
+    [Fact]
     public async Task Metrics_count_the_execution_and_its_output_after_a_sandbox_runs()
     {
         var hosts = cluster.Nodes.Where(n => n.Name.StartsWith("host") && n.Alive).ToList();
