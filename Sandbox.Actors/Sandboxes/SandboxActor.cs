@@ -370,9 +370,15 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     /// saw the request; acting on them here would be undone by the stop that follows (a restore or a
     /// create ended at once). Route them through the region again: the shard holds them until we
     /// have stopped and gives them to our next incarnation.
+    /// On a node that is shutting down they are dropped instead: its region is handing its shards
+    /// off and would hold them for a home that only another node can give (the sender retries there).
     /// </summary>
     private void RerouteWhilePassivating() =>
-        Command<IWithSandboxId>(m => Context.ActorSelection(Context.Parent.Path.Parent).Tell(m, Sender), m => _passivating && m is not StopSandbox);
+        Command<IWithSandboxId>(m =>
+        {
+            if (CoordinatedShutdown.Get(Context.System).ShutdownReason is null)
+                Context.ActorSelection(Context.Parent.Path.Parent).Tell(m, Sender);
+        }, m => _passivating && m is not StopSandbox);
 
     private void ReplyAsDeleted(IActorRef to, object m)
     {

@@ -148,6 +148,11 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     /// the sandbox there; a full cluster is refused here, before any host is involved.</summary>
     private void PlaceAndCreate()
     {
+        if (NodeShuttingDown)
+        {
+            RejectCreate(ShuttingDownMessage, busy: false);
+            return;
+        }
         switch (PlacementBoard.Get(Context.System).Place(_refusedBy, _options.ClusterLimits))
         {
             case PlacementDecision.Refused { Busy: true } when DateTime.UtcNow - _createStarted < _options.CreateBusyWait:
@@ -215,8 +220,17 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         Become(() => Handshaking(afterAttach: null));
     }
 
+    private bool NodeShuttingDown => CoordinatedShutdown.Get(Context.System).ShutdownReason is not null;
+
+    private const string ShuttingDownMessage = "This server is shutting down; connect to another gateway or try again shortly.";
+
     private void SendHandshake(IWithSandboxId message)
     {
+        if (NodeShuttingDown)
+        {
+            Reject(message is CreateSandbox ? SandboxStatus.CreationError : SandboxStatus.RestoreError, ShuttingDownMessage, CloseCodes.ApplicationError);
+            return;
+        }
         _handshake = message;
         _handshakeDeadline = DateTime.UtcNow + (message is CreateSandbox ? _options.CreateTimeout : _options.HandshakeTimeout);
         _region.Tell(message);
@@ -236,6 +250,14 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         Receive<HandshakeTick>(_ =>
         {
             if (_handshake is null) return;
+            if (NodeShuttingDown)
+            {
+                // the region is handing its shards off: a retry could wait for a home that never comes
+                var wasCreate = _handshake is CreateSandbox;
+                HandshakeAnswered();
+                Reject(wasCreate ? SandboxStatus.CreationError : SandboxStatus.RestoreError, ShuttingDownMessage, CloseCodes.ApplicationError);
+                return;
+            }
             if (DateTime.UtcNow < _handshakeDeadline)
             {
                 _region.Tell(_handshake);   // create and attach are idempotent for the same session
@@ -396,7 +418,8 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     /// once started).</summary>
     private void AbandonCreate()
     {
-        if (_handshake is not CreateSandbox create) return;
+        // on a node shutting down a message for a shard nobody holds would stall the region's hand-off
+        if (_handshake is not CreateSandbox create || NodeShuttingDown) return;
         _region.Tell(new KillSandbox(create.SandboxId));
         HandshakeAnswered();
     }

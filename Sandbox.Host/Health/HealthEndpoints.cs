@@ -23,6 +23,8 @@ public static class HealthEndpoints
             var cluster = Cluster.Get(system);
             var state = cluster.State;
             var problems = new List<string>();
+            // a node on its way out takes no new traffic, even while it is still Up and draining
+            if (CoordinatedShutdown.Get(system).ShutdownReason is { } why) problems.Add($"this node is shutting down ({why.GetType().Name})");
             if (cluster.SelfMember.Status != MemberStatus.Up) problems.Add($"this node is {cluster.SelfMember.Status}, not Up");
             var hostsUp = state.Members.Count(m => m.Status == MemberStatus.Up && m.HasRole(NodeRoles.SandboxHost) && !state.Unreachable.Contains(m));
             if (s.IsGateway && hostsUp == 0) problems.Add("no sandbox host is up");
