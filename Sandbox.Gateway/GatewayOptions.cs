@@ -29,7 +29,7 @@ public sealed record GatewayOptions
     public int CreatePlacementAttempts { get; init; } = 3;
     /// <summary>How long a create waits for a host to finish starting other sandboxes before it is
     /// refused as busy (HTTP 429); refusals for lack of room are immediate.</summary>
-    public TimeSpan CreateBusyWait { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan CreateBusyWait { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Keys accepted on /create, /attach, /execute and the operator routes (SANDBOX_API_KEYS,
     /// SANDBOX_API_KEYS_FILE); none configured leaves the client routes open.</summary>
     public ApiKeys ApiKeys { get; init; } = ApiKeys.None;
