@@ -275,6 +275,21 @@ public sealed class OneCreateAtATimeFixture : ServerFixture
         s with { Gateway = s.Gateway with { ClusterLimits = new ClusterLimits(MaxConcurrentCreates: 1), CreateBusyWait = TimeSpan.Zero } };
 }
 
+public class PlacementBeforeAnyHostReportedSpec
+{
+    [Fact]
+    public void Cluster_caps_hold_before_any_host_has_reported()
+    {
+        var board = new PlacementBoard();
+        var first = Assert.IsType<PlacementDecision.Placed>(board.Place(new HashSet<string>(), new ClusterLimits(MaxConcurrentCreates: 1)));
+        Assert.Equal(PlacementBoard.UnknownHost, first.Node);
+
+        Assert.True(Assert.IsType<PlacementDecision.Refused>(board.Place(new HashSet<string>(), new ClusterLimits(MaxConcurrentCreates: 1))).Busy);
+        board.Settled(first.Node);
+        Assert.IsType<PlacementDecision.Placed>(board.Place(new HashSet<string>(), new ClusterLimits(MaxConcurrentCreates: 1)));
+    }
+}
+
 public class AdmissionSpec(OneCreateAtATimeFixture server) : IClassFixture<OneCreateAtATimeFixture>
 {
     [Fact]

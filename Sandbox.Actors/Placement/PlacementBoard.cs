@@ -16,6 +16,9 @@ public sealed class PlacementBoard : IExtension
     /// host holding one shard needs about 200 tries on average, microseconds each).</summary>
     private const int IdSearchLimit = 20_000;
 
+    /// <summary>Where placements go while no host has reported: counted against the cluster caps all the same.</summary>
+    public const string UnknownHost = "";
+
     private readonly object _gate = new();
     private PlacementView _view = PlacementView.Empty;
     private readonly Dictionary<string, int> _placedSinceView = new();
@@ -49,8 +52,6 @@ public sealed class PlacementBoard : IExtension
         lock (_gate)
         {
             var hosts = _view.Hosts;
-            if (hosts.Count == 0) return new PlacementDecision.Placed(SandboxIdentity.NewSandboxId(), null);
-
             int Placed(HostLoad h) => _placedSinceView.GetValueOrDefault(h.Node);
             int Launching(HostLoad h) => _startingSinceView.GetValueOrDefault(h.Node);
             var total = hosts.Sum(h => h.Sandboxes) + _placedSinceView.Values.Sum();
@@ -59,6 +60,12 @@ public sealed class PlacementBoard : IExtension
             var starting = hosts.Sum(h => h.Starting) + _startingSinceView.Values.Sum();
             if (limits.MaxConcurrentCreates > 0 && starting >= limits.MaxConcurrentCreates)
                 return new PlacementDecision.Refused($"Too many sandboxes are being created at once (cluster limit {limits.MaxConcurrentCreates}); try again shortly.", Busy: true);
+            if (hosts.Count == 0)
+            {
+                // no host has reported yet: any id will do, and the host it lands on checks its own capacity
+                Count(UnknownHost);
+                return new PlacementDecision.Placed(SandboxIdentity.NewSandboxId(), UnknownHost);
+            }
 
             var open = hosts.Where(h => !h.Draining && !excludedNodes.Contains(h.Node) && h.Sandboxes + Placed(h) < h.MaxSandboxes).ToList();
             var ready = open.Where(h => h.Starting + Launching(h) < h.MaxConcurrentStarts).ToList();
@@ -79,10 +86,15 @@ public sealed class PlacementBoard : IExtension
                 .ThenBy(h => h.Sandboxes + Placed(h))
                 .ThenBy(_ => Random.Shared.Next())
                 .First();
-            _placedSinceView[best.Node] = Placed(best) + 1;
-            _startingSinceView[best.Node] = Launching(best) + 1;
+            Count(best.Node);
             return new PlacementDecision.Placed(IdFor(best, _view), best.Node);
         }
+    }
+
+    private void Count(string node)
+    {
+        _placedSinceView[node] = _placedSinceView.GetValueOrDefault(node) + 1;
+        _startingSinceView[node] = _startingSinceView.GetValueOrDefault(node) + 1;
     }
 
     /// <summary>The create placed on <paramref name="node"/> was answered (started, failed or refused).</summary>

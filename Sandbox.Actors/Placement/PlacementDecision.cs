@@ -4,8 +4,9 @@ namespace Sandbox.Actors.Placement;
 public abstract record PlacementDecision
 {
     /// <summary>Create the sandbox under <paramref name="SandboxId"/>: its shard lives on (or will be
-    /// allocated to) <paramref name="Node"/>; null when no host has reported yet and sharding decides.</summary>
-    public sealed record Placed(string SandboxId, string? Node) : PlacementDecision;
+    /// allocated to) <paramref name="Node"/>; <see cref="PlacementBoard.UnknownHost"/> when no host has
+    /// reported yet and sharding decides.</summary>
+    public sealed record Placed(string SandboxId, string Node) : PlacementDecision;
 
     /// <summary>No room: <paramref name="Busy"/> means "try again shortly" (HTTP 429), otherwise the
     /// cluster is full (HTTP 503).</summary>
