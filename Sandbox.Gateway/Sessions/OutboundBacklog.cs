@@ -1,10 +1,13 @@
 namespace Sandbox.Gateway.Sessions;
 
 /// <summary>
-/// How many answers a session has queued for its client and not yet written (execution output is
-/// not counted: the sandbox's acknowledgement window bounds it already). The connection's
-/// read loop stops reading client frames while it is high, so a client that sends faster than it
-/// reads its answers is slowed down by TCP instead of overflowing the session's queue.
+/// What a session still owes its client: frames read but not yet handled by the session, plus
+/// answers queued and not yet written (execution output is not counted: the sandbox's
+/// acknowledgement window bounds it already). The connection's read loop stops reading client
+/// frames while it is high, so a client that sends faster than it reads its answers is slowed down
+/// by TCP instead of overflowing the session's queue. Frames count from the moment they are read:
+/// counting only answers let thousands of frames wait in the session's mailbox, each with an
+/// answer to come.
 /// </summary>
 public sealed class OutboundBacklog
 {
@@ -12,6 +15,8 @@ public sealed class OutboundBacklog
     public const int HighWater = 1024;
     /// <summary>...and resumes once the backlog is down to this.</summary>
     public const int LowWater = 256;
+    /// <summary>A client whose backlog does not drain in this long is not reading: its connection ends.</summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(60);
 
     private int _count;
     private TaskCompletionSource? _drained;
@@ -19,8 +24,10 @@ public sealed class OutboundBacklog
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>A frame was read or an answer queued.</summary>
     public void Queued() => Interlocked.Increment(ref _count);
 
+    /// <summary>A frame was handled or an answer written.</summary>
     public void Written()
     {
         if (Interlocked.Decrement(ref _count) > LowWater) return;
@@ -37,7 +44,7 @@ public sealed class OutboundBacklog
         {
             if (Count <= LowWater) return Task.CompletedTask;
             _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _drained.Task.WaitAsync(ct);
+            return _drained.Task.WaitAsync(MaxPause, ct);
         }
     }
 }

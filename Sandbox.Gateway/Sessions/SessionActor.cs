@@ -113,6 +113,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<ClientFrame>(f =>
         {
+            _backlog?.Written();
             SandboxSettings settings;
             try
             {
@@ -312,6 +313,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<ClientFrame>(f =>
         {
+            _backlog?.Written();
             if (f.Text is null)
             {
                 SendStatus(new StatusEvent(SandboxStatus.Error, "Invalid message: binary frames are not supported; send JSON text frames."));
@@ -361,6 +363,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         {
             Receive<ClientFrame>(f =>
             {
+                _backlog?.Written();
                 if (f.Text is null) return;
                 switch (ClientCommandParser.Parse(_sandboxId, f.Text))
                 {
@@ -394,6 +397,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             SendStatus(new StatusEvent(SandboxStatus.Error, $"Message too big: the limit is {m.Limit} bytes."));
             Close(1009);
         });
+        Receive<ClientFrame>(_ => _backlog?.Written());   // closing: nothing more to answer
         Receive<OutboundFinished>(_ => Leave());
         Receive<OutboundFailed>(f =>
         {

@@ -75,6 +75,7 @@ public static class WebSocketSessions
                     ? Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length)
                     : null;
                 message.SetLength(0);
+                channel.Backlog.Queued();   // until the session has handled it
                 session.Tell(new ClientFrame(text));
             }
         }
