@@ -25,6 +25,18 @@ public class CheckpointSpec(ServerFixture server) : IClassFixture<ServerFixture>
         return await c.ReadUntilAsync(e => e == S + SandboxStatus.ExecutionDone, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>Test clean-up: kills the client's sandbox if it still has one, then drops the connection.</summary>
+    internal static async Task KillAndDispose(WsClient c)
+    {
+        try
+        {
+            await c.SendAsync(new { action = "kill_sandbox" });
+            await c.ReadUntilClosedAsync();
+        }
+        catch (Exception) { }   // already closed: nothing left to kill
+        await c.DisposeAsync();
+    }
+
     internal static async Task<List<string>> Checkpoint(WsClient c)
     {
         await c.SendAsync(new { action = "checkpoint" });

@@ -13,8 +13,7 @@ public sealed class GatewayNodeFixture(ServerFixture host) : ServerFixture
 {
     protected override SandboxHostSettings Customize(SandboxHostSettings s)
     {
-        var seed = Cluster.Get(host.App.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
-        return s with { Roles = [NodeRoles.Gateway], SeedNodes = [seed] };
+        return s with { Roles = [NodeRoles.Gateway], SeedNodes = [host.ClusterAddress] };
     }
 }
 

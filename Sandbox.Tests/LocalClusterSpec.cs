@@ -195,16 +195,7 @@ public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<Local
         }
         finally
         {
-            foreach (var (c, _) in clients)
-            {
-                try
-                {
-                    await c.SendAsync(new { action = "kill_sandbox" });
-                    await c.ReadUntilClosedAsync();
-                }
-                catch (Exception) { }
-                await c.DisposeAsync();
-            }
+            foreach (var (c, _) in clients) await CheckpointSpec.KillAndDispose(c);
         }
     }
 }

@@ -155,7 +155,7 @@ public sealed class JoiningHostFixture(ServerFixture seed, int maxSandboxes) : S
     protected override SandboxHostSettings Customize(SandboxHostSettings s) =>
         s with
         {
-            SeedNodes = [Cluster.Get(seed.App.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString()],
+            SeedNodes = [seed.ClusterAddress],
             Sandboxes = s.Sandboxes with { MaxSandboxes = maxSandboxes },
         };
 }
@@ -209,12 +209,12 @@ public class ClusterPlacementSpec(TwoSmallHostsFixture cluster) : IClassFixture<
                 clients.Add((await CheckpointSpec.Create(cluster.First, new { idle_timeout = 120 })).Client);
 
             // each host runs two: the view says so once both have reported
-            await Eventually(() =>
+            await ExecuteEndpointSpec.Eventually(() =>
             {
                 var hosts = cluster.Board.Current.Hosts;
                 Assert.Equal(2, hosts.Count);
                 Assert.All(hosts, h => Assert.Equal(TwoSmallHostsFixture.PerHost, h.Sandboxes));
-            });
+            }, TimeSpan.FromSeconds(15));
 
             // WebSocket: SANDBOX_CREATION_ERROR with a message that says the cluster is full
             await using (var refused = await WsClient.ConnectAsync(new Uri(cluster.First.WsBase, "/create")))
@@ -235,36 +235,16 @@ public class ClusterPlacementSpec(TwoSmallHostsFixture cluster) : IClassFixture<
             // one ends: its slot is free again
             await clients[0].SendAsync(new { action = "kill_sandbox" });
             await clients[0].ReadUntilClosedAsync();
-            await Eventually(() => Assert.Equal(2 * TwoSmallHostsFixture.PerHost - 1, cluster.Board.Current.Hosts.Sum(h => h.Sandboxes)));
+            await ExecuteEndpointSpec.Eventually(() => Assert.Equal(2 * TwoSmallHostsFixture.PerHost - 1, cluster.Board.Current.Hosts.Sum(h => h.Sandboxes)), TimeSpan.FromSeconds(15));
             var (again, _, _) = await CheckpointSpec.Create(cluster.First, new { idle_timeout = 60 });
             clients.Add(again);
             Assert.Equal("placed\n", CheckpointSpec.Stdout(await CheckpointSpec.Run(again, "bash", "echo placed")));
         }
         finally
         {
-            foreach (var c in clients.Skip(1))
-            {
-                try
-                {
-                    await c.SendAsync(new { action = "kill_sandbox" });
-                    await c.ReadUntilClosedAsync();
-                }
-                catch (Exception) { }
-                await c.DisposeAsync();
-            }
-            await clients[0].DisposeAsync();
+            foreach (var c in clients) await CheckpointSpec.KillAndDispose(c);
         }
-        await Eventually(() => Assert.Equal(0, cluster.Board.Current.Hosts.Sum(h => h.Sandboxes)));
-    }
-
-    private static async Task Eventually(Action check, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            try { check(); return; }
-            catch (Exception) when (DateTime.UtcNow < deadline) { await Task.Delay(200); }
-        }
+        await ExecuteEndpointSpec.Eventually(() => Assert.Equal(0, cluster.Board.Current.Hosts.Sum(h => h.Sandboxes)), TimeSpan.FromSeconds(15));
     }
 }
 

@@ -20,5 +20,5 @@ public sealed record PlacementView(IReadOnlyList<HostLoad> Hosts, DateTime Taken
     public IReadOnlySet<string> AllocatedShards() => Hosts.SelectMany(h => h.Shards).ToHashSet();
 
     /// <summary>The shard a sandbox id belongs to (the same function sharding routes by).</summary>
-    public static string ShardOf(string sandboxId) => Extractor.ShardId(new SandboxProtocol.GetSandboxInfo(sandboxId))!;
+    public static string ShardOf(string sandboxId) => Extractor.ShardId(sandboxId, null);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -29,6 +30,8 @@ public class ServerFixture : IAsyncLifetime
     public WebApplication App { get; private set; } = null!;
     public Uri HttpBase { get; private set; } = null!;
     public Uri WsBase { get; private set; } = null!;
+    /// <summary>This node's Akka address, to seed another node with.</summary>
+    public string ClusterAddress => Akka.Cluster.Cluster.Get(App.Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfAddress.ToString();
 
     /// <summary>A second node over the same journal, stores and bundle paths as <paramref name="first"/>.</summary>
     public static ServerFixture SharingStateWith(ServerFixture first) => new(first.Dir);
