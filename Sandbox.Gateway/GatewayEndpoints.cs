@@ -6,11 +6,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Gateway.Http;
 using Sandbox.Gateway.Sessions;
-using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Gateway;
 
@@ -45,11 +46,10 @@ public static class GatewayEndpoints
         var operatorRoutes = app.MapGroup("").AddEndpointFilter(new ApiKeyFilter(RouteAccess.Operator));
         operatorRoutes.MapGet("/list", async (SandboxGateway gw) =>
         {
-            var agents = await gw.HostAgents();
-            var listings = await Task.WhenAll(agents.Select(a => a.Ask<ContainerListing>(ListContainers.Instance, TimeSpan.FromSeconds(15))));
+            var listings = await gw.AskHostsAsync<ContainerListing>(ListContainers.Instance);
             return Results.Json(new
             {
-                containers = listings.SelectMany(l => l.Containers.Select(c => new { id = c.Id, status = c.Status, pid = c.Pid, created = c.Created, node = l.Node })),
+                containers = listings.SelectMany(l => l.Answer.Containers.Select(c => new { id = c.Id, status = c.Status, pid = c.Pid, created = c.Created, node = l.Answer.Node })),
             });
         });
         operatorRoutes.MapPost("/containers/{id}/suspend", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Suspend, $"App {id} suspended"));
@@ -62,8 +62,13 @@ public static class GatewayEndpoints
     {
         if (!SandboxIdentity.IsWellFormed(id)) return Results.Json(new { detail = $"sandbox {id} not found" }, statusCode: 404);
         var r = await gw.Region.Ask<AdminResult>(new AdminCommand(id, action), TimeSpan.FromSeconds(30));
-        if (r.Ok) return Results.Json(new { status = done });
-        return Results.Json(new { detail = r.Message }, statusCode: r.Message.EndsWith("not found") ? 404 : 500);
+        return r.Outcome switch
+        {
+            AdminOutcome.Done => Results.Json(new { status = done }),
+            AdminOutcome.NotFound => Results.Json(new { detail = r.Message }, statusCode: 404),
+            AdminOutcome.WrongState => Results.Json(new { detail = r.Message }, statusCode: 409),
+            _ => Results.Json(new { detail = r.Message }, statusCode: 500),
+        };
     }
 
     /// <summary>POST /execute?language=python|bash: a one-shot sandbox whose output streams back as text.</summary>
@@ -128,7 +133,7 @@ public static class GatewayEndpoints
         finally
         {
             // ending the session deletes its one-shot sandbox, whether the run finished or the client left
-            session.Tell(ClientDisconnected.Instance);
+            session.Tell(ClientConnection.Disconnected.Instance);
         }
     }
 

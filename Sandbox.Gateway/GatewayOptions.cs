@@ -1,5 +1,7 @@
 using Sandbox.Actors.Placement;
+using Sandbox.Core.Placement;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 
 namespace Sandbox.Gateway;
 

@@ -1,16 +1,19 @@
 using Akka.Actor;
+using Sandbox.Actors.Hosts;
 
 namespace Sandbox.Gateway;
 
 /// <summary>
 /// The gateway's handle on the cluster: the shard region (or its proxy) through which it reaches
-/// every sandbox, and the node agents that answer operator queries. Never runsc itself.
+/// every sandbox, and the host agents that answer for whole hosts. Never runsc itself.
 /// </summary>
-public sealed class SandboxGateway(ActorSystem system, IActorRef region, GatewayOptions options, Func<Task<IReadOnlyList<IActorRef>>> hostAgents)
+public sealed class SandboxGateway(ActorSystem system, IActorRef region, GatewayOptions options)
 {
     public ActorSystem System { get; } = system;
     public IActorRef Region { get; } = region;
     public GatewayOptions Options { get; } = options;
-    /// <summary>The node agents of every sandbox-host member currently up.</summary>
-    public Func<Task<IReadOnlyList<IActorRef>>> HostAgents { get; } = hostAgents;
+
+    /// <summary>Asks every sandbox host's agent (those that answer in time).</summary>
+    public Task<IReadOnlyList<(Akka.Actor.Address Member, T Answer)>> AskHostsAsync<T>(object message) where T : class =>
+        HostAgents.AskAllAsync<T>(System, NodeRoles.SandboxHost, message);
 }

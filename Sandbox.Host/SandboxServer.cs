@@ -4,7 +4,7 @@ using Akka.Hosting;
 using NLog;
 using NLog.Extensions.Logging;
 using NLog.Web;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Runsc;
 using Sandbox.Gateway;
 using Sandbox.Host.Configuration;
@@ -69,7 +69,7 @@ public static class SandboxServer
         {
             var system = sp.GetRequiredService<ActorSystem>();
             var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
-            return new SandboxGateway(system, region, gatewayOptions, () => HostAgents(system));
+            return new SandboxGateway(system, region, gatewayOptions);
         });
         Sandbox.Host.Admin.AdminServer.Register(builder, s, node);
         customize?.Invoke(builder);
@@ -88,17 +88,6 @@ public static class SandboxServer
         app.MapHealth(s);
         if (s.IsGateway) app.MapSandboxGateway();
         return app;
-    }
-
-    private static async Task<IReadOnlyList<IActorRef>> HostAgents(ActorSystem system)
-    {
-        var members = Cluster.Get(system).State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(NodeRoles.SandboxHost));
-        var found = await Task.WhenAll(members.Select(async m =>
-        {
-            try { return await system.ActorSelection(new RootActorPath(m.Address) / "user" / HostAgent.Name).ResolveOne(TimeSpan.FromSeconds(5)); }
-            catch (ActorNotFoundException) { return null; }
-        }));
-        return found.OfType<IActorRef>().ToList();
     }
 
     private static string NLogLevel(string level) => level.ToUpperInvariant() switch

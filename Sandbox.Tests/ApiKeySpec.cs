@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Gateway;
 using Sandbox.Host.Configuration;
 using Sandbox.Tests.Support;

@@ -1,5 +1,6 @@
 using System.Net;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Host.Configuration;
 using Sandbox.Tests.Support;
 

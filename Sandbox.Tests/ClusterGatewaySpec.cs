@@ -1,7 +1,9 @@
+using Sandbox.Actors.Hosts;
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Host.Configuration;
 using Sandbox.Tests.Support;
 

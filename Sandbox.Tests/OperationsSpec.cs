@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests;
@@ -142,7 +143,7 @@ public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<Op
             Assert.Contains(S + SandboxStatus.Deleted, await c.ReadUntilClosedAsync(TimeSpan.FromSeconds(30)));
             // deleted: either still known as such, or (once its history is dropped) not found at all
             var (exit, shown, err) = await OperationsClusterFixture.Ctl(OperationsClusterFixture.Token, "--node", Gateway0Admin, "--json", "sandbox", "show", id);
-            if (exit == 0) Assert.Equal("deleted", JsonDocument.Parse(shown).RootElement.GetProperty("state").GetString());
+            if (exit == 0) Assert.Equal("ended", JsonDocument.Parse(shown).RootElement.GetProperty("state").GetString());
             else Assert.True(exit == 4 && err.Contains("not found"), $"exit {exit}: {err}");
             var (unknown, _, unknownErr) = await OperationsClusterFixture.Ctl(OperationsClusterFixture.Token, "--node", Gateway0Admin, "sandbox", "show", "sandbox-000000000000000000000000");
             Assert.True(unknown == 4 && unknownErr.Contains("not found"), $"exit {unknown}: {unknownErr}");
@@ -348,8 +349,8 @@ public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<Op
             Assert.True(report.GetProperty("left").GetBoolean(), report.ToString());
             Assert.Empty(report.GetProperty("remainingOnNode").EnumerateArray());
             var outcomes = report.GetProperty("sandboxes").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("state").GetString());
-            Assert.Equal("checkpointed", outcomes[keptId]);
-            foreach (var id in onDrained) Assert.Equal("deleted", outcomes[id]);
+            Assert.Equal("paused", outcomes[keptId]);
+            foreach (var id in onDrained) Assert.Equal("ended", outcomes[id]);
             // nothing of the drained host's sandboxes runs on it any more, and the process ends
             Assert.Null(cluster.HostRunning(keptId));
             var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -1,3 +1,4 @@
+using Sandbox.Actors.Hosts;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Remote;
@@ -5,6 +6,7 @@ using Akka.Remote.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Host.Configuration;
 using Sandbox.Tests.Support;
 

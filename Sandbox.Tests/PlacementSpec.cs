@@ -3,13 +3,15 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.TestKit.Xunit2;
 using Microsoft.Extensions.DependencyInjection;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Placement;
+using Sandbox.Core.Placement;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Host.Configuration;
 using Sandbox.Tests.Support;
-using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Tests;
 
@@ -132,7 +134,7 @@ public class HostAdmissionSpec() : TestKit(Akka.Configuration.ConfigurationFacto
             var sandbox = Sys.ActorOf(SandboxActor.PropsFor(id, host));
             Watch(sandbox);
 
-            sandbox.Tell(new CreateSandbox(id, SandboxIdentity.HashToken("t"), SandboxSettings.Default, session.Ref));
+            sandbox.Tell(new CreateSandbox(id, SandboxIdentity.HashToken("t"), SandboxSettings.Default, new ClientRef(session.Ref)));
 
             var refusal = session.ExpectMsg<HostRefusedCreate>(TimeSpan.FromSeconds(10));
             Assert.Equal((id, "full-node", false), (refusal.SandboxId, refusal.Node, refusal.Busy));

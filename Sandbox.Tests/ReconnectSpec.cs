@@ -1,4 +1,5 @@
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests;

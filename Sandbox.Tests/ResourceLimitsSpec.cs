@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Host.Configuration;
 using Sandbox.Tests.Support;
 

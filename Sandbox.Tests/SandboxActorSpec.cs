@@ -4,10 +4,11 @@ using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Actors.Serialization;
 using Sandbox.Tests.Support;
 using Xunit.Abstractions;
-using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Tests;
 
@@ -40,13 +41,13 @@ public class SandboxActorSpec : TestKit
         var session = CreateTestProbe();
         var sandbox = parent.ChildActorOf(SandboxActor.PropsFor(id, _host));
 
-        sandbox.Tell(new CreateSandbox(id, SandboxIdentity.HashToken("t"), SandboxSettings.Default, session.Ref));
+        sandbox.Tell(new CreateSandbox(id, SandboxIdentity.HashToken("t"), SandboxSettings.Default, new ClientRef(session.Ref)));
         session.ExpectMsg<SandboxAttached>(a => a.SandboxId == id, TimeSpan.FromSeconds(30));
         Assert.Equal([id], _host.Registry.List());
         Assert.True(Directory.Exists(_host.Runsc.Options.BundleDirFor(id)));
 
         sandbox.Tell(new ExecuteCode(id, "bash", "echo hi", CloseStdin: true), session.Ref);
-        session.ExpectMsg<StatusEvent>(s => s.Status == SandboxStatus.ExecutionRunning, TimeSpan.FromSeconds(10));
+        session.ExpectMsg<ExecutionEvent>(e => e.Kind == ExecutionEventKind.Status && e.Data == SandboxStatus.ExecutionRunning, TimeSpan.FromSeconds(10));
         session.ExpectMsg<ExecutionEvent>(e => e.Kind == ExecutionEventKind.Stdout && e.Data == "hi\n", TimeSpan.FromSeconds(10));
         session.ExpectMsg<ExecutionEvent>(e => e.Kind == ExecutionEventKind.Status && e.Data == SandboxStatus.ExecutionDone, TimeSpan.FromSeconds(10));
 
@@ -70,7 +71,7 @@ public class SandboxActorSpec : TestKit
         var parent = CreateTestProbe();
         var session = CreateTestProbe();
         var sandbox = parent.ChildActorOf(SandboxActor.PropsFor(id, _host));
-        sandbox.Tell(new AttachSandbox(id, SandboxIdentity.HashToken("t"), session.Ref));
+        sandbox.Tell(new AttachSandbox(id, SandboxIdentity.HashToken("t"), new ClientRef(session.Ref)));
         session.ExpectMsg<SandboxRejected>(r => r.Status == SandboxStatus.NotFound && r.CloseCode == CloseCodes.InternalError, TimeSpan.FromSeconds(10));
         parent.ExpectMsg<Passivate>(TimeSpan.FromSeconds(20));
     }
@@ -82,7 +83,7 @@ public class SandboxActorSpec : TestKit
         var parent = CreateTestProbe();
         var session = CreateTestProbe();
         var sandbox = parent.ChildActorOf(SandboxActor.PropsFor(id, _host));
-        sandbox.Tell(new CreateSandbox(id, SandboxIdentity.HashToken("t"), SandboxSettings.Default, session.Ref));
+        sandbox.Tell(new CreateSandbox(id, SandboxIdentity.HashToken("t"), SandboxSettings.Default, new ClientRef(session.Ref)));
         session.ExpectMsg<SandboxAttached>(TimeSpan.FromSeconds(30));
 
         var r = _host.Runsc.RunAsync(id, TimeSpan.FromSeconds(10), CancellationToken.None, "kill", id, "KILL").GetAwaiter().GetResult();
@@ -101,9 +102,9 @@ public class SandboxActorSpec : TestKit
         var probe = CreateTestProbe();
         object[] samples =
         [
-            new SandboxCreated("sandbox-1", "ab", SandboxSettings.Default with { FilesystemSnapshotName = "snap" }, DateTimeOffset.FromUnixTimeSeconds(1)),
-            new SandboxStarted("node", DateTimeOffset.FromUnixTimeSeconds(2)),
-            new SandboxDeleted("killed", DateTimeOffset.FromUnixTimeSeconds(3)),
+            new SandboxEvents.Created("sandbox-1", "ab", SandboxSettings.Default with { FilesystemSnapshotName = "snap" }, DateTimeOffset.FromUnixTimeSeconds(1)),
+            new SandboxEvents.Started("node", DateTimeOffset.FromUnixTimeSeconds(2)),
+            new SandboxEvents.Ended(EndedReason.Killed, "killed", DateTimeOffset.FromUnixTimeSeconds(3)),
             new ExecuteCode("sandbox-1", "python", "print('é')", false),
             new ExecutionEvent(7, ExecutionEventKind.Stderr, "x\n"),
             new StatusEvent(SandboxStatus.ExecutionError, "busy"),
@@ -115,9 +116,9 @@ public class SandboxActorSpec : TestKit
             var manifest = serializer.Manifest(m);
             Assert.Equal(m, serializer.FromBinary(serializer.ToBinary(m), manifest));
         }
-        var create = new CreateSandbox("sandbox-1", "ab", SandboxSettings.Default, probe.Ref);
+        var create = new CreateSandbox("sandbox-1", "ab", SandboxSettings.Default, new ClientRef(probe.Ref));
         var back = (CreateSandbox)serializer.FromBinary(serializer.ToBinary(create), serializer.Manifest(create));
-        Assert.Equal(probe.Ref.Path, back.Session.Path);
+        Assert.Equal(probe.Ref.Path, ((IActorRef)back.Session.Handle).Path);
         // stored events keep their manifests: changing one would orphan every journal written so far
         Assert.Equal("ev-created.v1", serializer.Manifest(samples[0]));
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Gateway;
 using Sandbox.Tests.Support;
 
@@ -57,7 +58,7 @@ public class SandboxIsolationSpec(ServerFixture server) : IClassFixture<ServerFi
     [InlineData("::ffff:127.0.0.1", 200)]
     public async Task Without_keys_the_operator_routes_answer_loopback_callers_only(string remote, int status)
     {
-        var services = new ServiceCollection().AddSingleton(new SandboxGateway(null!, null!, new GatewayOptions(), () => Task.FromResult<IReadOnlyList<Akka.Actor.IActorRef>>([]))).BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton(new SandboxGateway(null!, null!, new GatewayOptions())).BuildServiceProvider();
         var http = new DefaultHttpContext { RequestServices = services };
         http.Connection.RemoteIpAddress = IPAddress.Parse(remote);
         var result = await new ApiKeyFilter(RouteAccess.Operator).InvokeAsync(new DefaultEndpointFilterInvocationContext(http),

@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests;

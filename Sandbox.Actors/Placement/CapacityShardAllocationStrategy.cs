@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 
 namespace Sandbox.Actors.Placement;
 

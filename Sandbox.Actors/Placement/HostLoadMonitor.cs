@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 
 namespace Sandbox.Actors.Placement;
 
@@ -14,7 +14,7 @@ public sealed class HostLoadMonitor : ReceiveActor, IWithTimers
 {
     public const string Name = "host-load-monitor";
     private readonly PlacementBoard _board;
-    private readonly TimeSpan _askTimeout;
+    private readonly string _hostRole;
     private readonly ActorSystem _system;
     private bool _polling;
 
@@ -26,19 +26,14 @@ public sealed class HostLoadMonitor : ReceiveActor, IWithTimers
     {
         _system = Context.System;
         _board = PlacementBoard.Get(_system);
-        _askTimeout = interval < TimeSpan.FromSeconds(2) ? TimeSpan.FromSeconds(2) : interval;
-        var cluster = Cluster.Get(Context.System);
+        _hostRole = hostRole;
         var log = Context.GetLogger();
 
         Receive<Poll>(_ =>
         {
             if (_polling) return;   // a slow host must not pile polls up
             _polling = true;
-            var state = cluster.State;
-            var hosts = state.Members
-                .Where(m => m.Status == MemberStatus.Up && m.HasRole(hostRole) && !state.Unreachable.Contains(m))
-                .Select(m => m.Address).ToList();
-            PollAsync(hosts).PipeTo(Self);
+            PollAsync().PipeTo(Self);
         });
         Receive<PlacementView>(v =>
         {
@@ -53,20 +48,10 @@ public sealed class HostLoadMonitor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.Zero, interval);
     }
 
-    private async Task<PlacementView> PollAsync(IReadOnlyList<Address> hosts)
+    private async Task<PlacementView> PollAsync()
     {
-        var answers = await Task.WhenAll(hosts.Select(async a =>
-        {
-            try
-            {
-                return await _system.ActorSelection(new RootActorPath(a) / "user" / HostAgent.Name).Ask<HostLoad>(GetHostLoad.Instance, _askTimeout);
-            }
-            catch (Exception)
-            {
-                return null;   // slow or leaving: left out of this view
-            }
-        }));
-        return new PlacementView(answers.OfType<HostLoad>().ToList(), DateTime.UtcNow);
+        var answers = await HostAgents.AskAllAsync<HostLoad>(_system, _hostRole, GetHostLoad.Instance);
+        return new PlacementView(answers.Select(a => a.Answer).ToList(), DateTime.UtcNow);
     }
 
     private sealed class Poll

@@ -1,6 +1,8 @@
+using Sandbox.Core.Placement;
 using Akka.Actor;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 
 namespace Sandbox.Actors.Placement;
 
@@ -119,9 +121,4 @@ public sealed class PlacementBoard : IExtension
         }
         return SandboxIdentity.NewSandboxId();
     }
-}
-
-public sealed class PlacementBoardProvider : ExtensionIdProvider<PlacementBoard>
-{
-    public override PlacementBoard CreateExtension(ExtendedActorSystem system) => new();
 }

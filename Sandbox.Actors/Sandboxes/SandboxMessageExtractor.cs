@@ -1,4 +1,5 @@
 using Akka.Cluster.Sharding;
+using Sandbox.Core.Sandboxes;
 
 namespace Sandbox.Actors.Sandboxes;
 

@@ -3,9 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Sandboxes;
-using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+using Sandbox.Core.Sandboxes;
+using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Actors.Serialization;
 
@@ -25,13 +26,14 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
         public static readonly IReadOnlyDictionary<Type, string> ByType = new Dictionary<Type, string>
         {
             // persisted events (versioned)
-            [typeof(SandboxCreated)] = "ev-created.v1",
-            [typeof(SandboxStarted)] = "ev-started.v1",
-            [typeof(SandboxDeleted)] = "ev-deleted.v1",
-            [typeof(CheckpointTaken)] = "ev-checkpoint-taken.v1",
-            [typeof(SandboxRestored)] = "ev-restored.v1",
+            [typeof(SandboxEvents.Created)] = "ev-created.v1",
+            [typeof(SandboxEvents.Started)] = "ev-started.v1",
+            [typeof(SandboxEvents.DeletedV1)] = "ev-deleted.v1",
+            [typeof(SandboxEvents.CheckpointTaken)] = "ev-checkpoint-taken.v1",
+            [typeof(SandboxEvents.Restored)] = "ev-restored.v1",
+            [typeof(SandboxEvents.ContainerLost)] = "ev-container-lost.v1",
+            [typeof(SandboxEvents.Ended)] = "ev-ended.v1",
             [typeof(ExecutionCarryOver)] = "execution-carry-over.v1",
-            [typeof(SandboxState)] = "st-sandbox.v1",
             // commands
             [typeof(CreateSandbox)] = "create",
             [typeof(AttachSandbox)] = "attach",
@@ -74,7 +76,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
     {
         _json = new JsonSerializerOptions(JsonSerializerDefaults.General)
         {
-            Converters = { new ActorRefConverter(system), new JsonStringEnumConverter() },
+            Converters = { new ActorRefConverter(system), new ClientRefConverter(system), new JsonStringEnumConverter() },
         };
     }
 
@@ -97,6 +99,19 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             throw new SerializationException($"unknown manifest '{manifest}' for {nameof(SandboxSerializer)}");
         return JsonSerializer.Deserialize(bytes, type, _json)
                ?? throw new SerializationException($"empty payload for manifest '{manifest}'");
+    }
+
+    /// <summary>A client handle is an actor reference on the wire (the pure core never looks inside it).</summary>
+    private sealed class ClientRefConverter(ExtendedActorSystem system) : JsonConverter<ClientRef>
+    {
+        public override ClientRef? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var path = reader.GetString();
+            return new ClientRef(string.IsNullOrEmpty(path) ? ActorRefs.Nobody : system.Provider.ResolveActorRef(path));
+        }
+
+        public override void Write(Utf8JsonWriter writer, ClientRef value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.Handle is IActorRef a ? Akka.Serialization.Serialization.SerializedActorPath(a) : "");
     }
 
     /// <summary>Actor references travel as their serialized path and are resolved on the receiving node.</summary>

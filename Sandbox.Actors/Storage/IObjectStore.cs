@@ -1,11 +1,5 @@
 namespace Sandbox.Actors.Storage;
 
-/// <summary>An object that was stored completely: its key, size, SHA-256 (hex) and the store's generation.</summary>
-public sealed record StoredObject(string Key, long Size, string Sha256, long Generation);
-
-/// <summary>The store is unreachable, full or refused the request; the message says why.</summary>
-public sealed class ObjectStoreException(string message, Exception? inner = null) : Exception(message, inner);
-
 /// <summary>
 /// Where checkpoints and filesystem snapshots live: a directory (a local disk or a bucket mounted
 /// with Cloud Storage FUSE) or Google Cloud Storage itself. Keys are relative paths with '/'.

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 
 namespace Sandbox.Actors.Telemetry;
 

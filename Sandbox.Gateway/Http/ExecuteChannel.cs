@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Gateway.Sessions;
 
 namespace Sandbox.Gateway.Http;
@@ -13,6 +14,9 @@ namespace Sandbox.Gateway.Http;
 /// </summary>
 public sealed class ExecuteChannel(HttpResponse response) : IClientChannel
 {
+    /// <summary>The client sends nothing after its request: there is nothing to pause.</summary>
+    public OutboundBacklog? Backlog => null;
+
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _failedStatus;
 
@@ -38,7 +42,12 @@ public sealed class ExecuteChannel(HttpResponse response) : IClientChannel
                 case ServerMessage.Error e when _failedStatus is not null:
                     if (!response.HasStarted)
                     {
-                        response.StatusCode = e.HttpStatus ?? StatusCodes.Status500InternalServerError;
+                        response.StatusCode = e.Shortage switch
+                        {
+                            CapacityShortage.Busy => StatusCodes.Status429TooManyRequests,
+                            CapacityShortage.Full => StatusCodes.Status503ServiceUnavailable,
+                            _ => StatusCodes.Status500InternalServerError,
+                        };
                         response.ContentType = "application/json";
                         await response.WriteAsync(JsonSerializer.Serialize(new { detail = e.Message }), ct);
                     }

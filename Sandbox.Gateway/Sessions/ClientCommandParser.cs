@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Sandbox.Actors.Sandboxes;
-using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+using Sandbox.Core.Sandboxes;
+using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Gateway.Sessions;
 
@@ -17,8 +18,9 @@ public static class ClientCommandParser
     public sealed record Command(IWithSandboxId Message) : Parsed;
     public sealed record Rejected(string Status, string Message) : Parsed;
 
-    public static Parsed Parse(string sandboxId, string text)
+    public static Parsed Parse(string sandboxId, string? text)
     {
+        if (text is null) return new Rejected(SandboxStatus.Error, "Invalid message: binary frames are not supported; send JSON text frames.");
         JsonElement root;
         try
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 
 namespace Sandbox.Gateway.Sessions;
 

@@ -8,9 +8,9 @@ namespace Sandbox.Gateway.Sessions;
 public abstract record ServerMessage
 {
     public sealed record Status(string Value) : ServerMessage;
-    /// <param name="HttpStatus">What HTTP /execute answers if this error comes before any output
-    /// (500 when not given); the WebSocket protocol carries only the message.</param>
-    public sealed record Error(string Message, int? HttpStatus = null) : ServerMessage;
+    /// <param name="Shortage">Set when the error is a capacity refusal of a create (HTTP /execute answers it
+    /// with its own status); the WebSocket protocol carries only the message.</param>
+    public sealed record Error(string Message, CapacityShortage? Shortage = null) : ServerMessage;
     public sealed record SandboxId(string Id, string Token) : ServerMessage;
     public sealed record Output(bool Stderr, string Data) : ServerMessage;
     public sealed record Close(int Code) : ServerMessage;
@@ -26,10 +26,4 @@ public abstract record ServerMessage
     }).ToJsonString(JsonOptions);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-}
-
-/// <summary>Where a session's messages go: a WebSocket, or an HTTP response.</summary>
-public interface IClientChannel
-{
-    Task SendAsync(ServerMessage message, CancellationToken ct);
 }

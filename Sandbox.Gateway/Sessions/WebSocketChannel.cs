@@ -8,8 +8,10 @@ public sealed class WebSocketChannel(WebSocket socket) : IClientChannel
 {
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Messages the session has queued for this socket and not yet written.</summary>
+    /// <summary>Frames read and answers queued for this socket, not yet handled or written.</summary>
     public OutboundBacklog Backlog { get; } = new();
+
+    OutboundBacklog? IClientChannel.Backlog => Backlog;
 
     /// <summary>Completes once the server has sent its close frame.</summary>
     public Task Closed => _closed.Task;

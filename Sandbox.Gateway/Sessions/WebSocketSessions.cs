@@ -39,7 +39,7 @@ public static class WebSocketSessions
         }
         finally
         {
-            session.Tell(ClientDisconnected.Instance);
+            session.Tell(ClientConnection.Disconnected.Instance);
         }
         // The client may still be reading our last frames and close: give the close handshake a moment.
         await Task.WhenAny(channel.Closed, Task.Delay(TimeSpan.FromSeconds(2)));
@@ -65,7 +65,7 @@ public static class WebSocketSessions
                 if (message.Length + r.Count > maxBytes)
                 {
                     // the session reports it (it alone writes to the socket) and closes with 1009
-                    session.Tell(new ClientMessageTooBig(maxBytes));
+                    session.Tell(new ClientConnection.TooBig(maxBytes));
                     await Task.WhenAny(channel.Closed, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
                     return;
                 }
@@ -76,7 +76,7 @@ public static class WebSocketSessions
                     : null;
                 message.SetLength(0);
                 channel.Backlog.Queued();   // until the session has handled it
-                session.Tell(new ClientFrame(text));
+                session.Tell(new ClientConnection.Frame(text));
             }
         }
         finally

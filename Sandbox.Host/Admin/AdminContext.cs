@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 using Sandbox.Host.Configuration;
 
 namespace Sandbox.Host.Admin;
@@ -16,28 +16,12 @@ public sealed class AdminContext(ActorSystem system, IActorRef region, SandboxHo
     public Cluster Cluster => Cluster.Get(System);
 
     /// <summary>The host agents of every sandbox-host member that is Up, with their member address.</summary>
-    public async Task<IReadOnlyList<(Address Address, IActorRef Agent)>> HostAgentsAsync()
-    {
-        var members = Cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(NodeRoles.SandboxHost)).ToList();
-        var found = await Task.WhenAll(members.Select(async m =>
-        {
-            try { return (m.Address, await System.ActorSelection(new RootActorPath(m.Address) / "user" / HostAgent.Name).ResolveOne(TimeSpan.FromSeconds(3))); }
-            catch (Exception) { return (m.Address, (IActorRef?)null); }
-        }));
-        return found.Where(f => f.Item2 is not null).Select(f => (f.Address, f.Item2!)).ToList();
-    }
+    public Task<IReadOnlyList<HostAgentRef>> HostAgentsAsync() => HostAgents.FindAsync(System, NodeRoles.SandboxHost);
 
     /// <summary>Every Up sandbox host's load; hosts that do not answer in time are left out.</summary>
-    public async Task<IReadOnlyList<HostLoad>> HostLoadsAsync()
-    {
-        var agents = await HostAgentsAsync();
-        var loads = await Task.WhenAll(agents.Select(async a =>
-        {
-            try { return await a.Agent.Ask<HostLoad>(GetHostLoad.Instance, TimeSpan.FromSeconds(5)); }
-            catch (Exception) { return null; }
-        }));
-        return loads.OfType<HostLoad>().OrderBy(l => l.Node, StringComparer.Ordinal).ToList();
-    }
+    public async Task<IReadOnlyList<HostLoad>> HostLoadsAsync() =>
+        (await HostAgents.AskAllAsync<HostLoad>(System, NodeRoles.SandboxHost, GetHostLoad.Instance))
+        .Select(a => a.Answer).OrderBy(l => l.Node, StringComparer.Ordinal).ToList();
 
     /// <summary>This node's own host agent (sandbox hosts only).</summary>
     public ActorSelection LocalHostAgent => System.ActorSelection("/user/" + HostAgent.Name);

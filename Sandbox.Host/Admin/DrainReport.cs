@@ -1,8 +1,9 @@
+using Sandbox.Actors.Hosts;
 using Akka;
 using Akka.Actor;
 using Akka.Cluster;
 using Sandbox.Host.Configuration;
-using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Host.Admin;
 

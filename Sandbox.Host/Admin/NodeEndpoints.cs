@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 
 namespace Sandbox.Host.Admin;
 

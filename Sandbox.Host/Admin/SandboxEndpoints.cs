@@ -1,7 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Sandbox.Actors.Sandboxes;
-using static Sandbox.Actors.Sandboxes.SandboxProtocol;
+using Sandbox.Core.Sandboxes;
+using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Host.Admin;
 
@@ -87,7 +88,7 @@ public static class SandboxEndpoints
         if (!SandboxIdentity.IsWellFormed(id)) return NotFound(id);
         var r = await a.Region.Ask<AdminResult>(new AdminCommand(id, action), timeout);
         if (r.Ok) return Results.Json(new { id, action = action.ToString().ToLowerInvariant(), ok = true, message = r.Message });
-        var status = r.Message.EndsWith("not found", StringComparison.Ordinal) ? 404 : 409;
+        var status = r.Outcome switch { AdminOutcome.NotFound => 404, AdminOutcome.WrongState => 409, _ => 500 };
         return Results.Json(new { id, action = action.ToString().ToLowerInvariant(), ok = false, detail = r.Message }, statusCode: status);
     }
 

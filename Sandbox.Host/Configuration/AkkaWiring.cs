@@ -6,10 +6,12 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
-using Sandbox.Actors.Hosting;
+using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Placement;
+using Sandbox.Core.Placement;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Actors.Serialization;
 
 namespace Sandbox.Host.Configuration;

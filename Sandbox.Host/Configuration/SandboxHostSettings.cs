@@ -1,5 +1,7 @@
+using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 using Sandbox.Gateway;
 
 namespace Sandbox.Host.Configuration;
@@ -135,10 +137,4 @@ internal static class ApiKeysEnv
         }
         return keys;
     }
-}
-
-public static class NodeRoles
-{
-    public const string Gateway = "gateway";
-    public const string SandboxHost = "sandbox-host";
 }

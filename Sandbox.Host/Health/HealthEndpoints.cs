@@ -1,3 +1,4 @@
+using Sandbox.Actors.Hosts;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;

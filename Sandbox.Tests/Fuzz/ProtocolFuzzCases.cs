@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Sandboxes;
 
 namespace Sandbox.Tests.Fuzz;
 

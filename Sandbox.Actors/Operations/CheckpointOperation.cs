@@ -1,0 +1,39 @@
+using Sandbox.Actors.Runsc;
+using Sandbox.Actors.Storage;
+using Sandbox.Core.Sandboxes;
+
+namespace Sandbox.Actors.Operations;
+/// <summary>
+/// `runsc checkpoint` of a quiesced sandbox (which stops its container), then one archive of memory
+/// image and writable layer committed to the store. If storing fails the image is still on this
+/// host, so the sandbox is restored on the spot: a failed checkpoint never costs the client its sandbox.
+/// </summary>
+public sealed class CheckpointOperation(RunscCli runsc, IObjectStore store, TimeSpan startTimeout)
+{
+    public async Task<CheckpointOutcome> RunAsync(SandboxContainer c, string sandboxId, DateTimeOffset now)
+    {
+        OciBundle.TryDelete(c.Bundle.ImageDir);
+        var r = await c.CheckpointAsync(c.Bundle.ImageDir, CancellationToken.None);
+        if (!r.Ok) return new CheckpointOutcome(null, r.Reason, StillRunning: true, Container: null);
+        try
+        {
+            var stored = await TarArchive.CreateAsync(c.Bundle.Dir, CheckpointArchive.Entries, toleratesChanges: false,
+                s => store.PutAsync(CheckpointArchive.KeyFor(sandboxId, now), s, CancellationToken.None), CancellationToken.None);
+            return new CheckpointOutcome(new StoredCheckpoint(stored.Key, stored.Size, stored.Sha256, stored.Generation), null, false, null);
+        }
+        catch (Exception e)
+        {
+            var reason = e.GetBaseException().Message;
+            try
+            {
+                var back = await SandboxContainer.RestoreAsync(runsc, c.Bundle, c.Bundle.ImageDir, startTimeout, CancellationToken.None);
+                return new CheckpointOutcome(null, reason, StillRunning: true, Container: back);
+            }
+            catch (Exception e2)
+            {
+                c.Bundle.Destroy();
+                return new CheckpointOutcome(null, $"{reason}; bringing the sandbox back failed too: {e2.GetBaseException().Message}", false, null);
+            }
+        }
+    }
+}

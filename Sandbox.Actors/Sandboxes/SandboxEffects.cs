@@ -1,0 +1,283 @@
+using System.Text;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Streams;
+using Sandbox.Actors.Operations;
+using Sandbox.Actors.Runner;
+using Sandbox.Actors.Runsc;
+using Sandbox.Actors.Telemetry;
+using Sandbox.Core.Sandboxes;
+using static Sandbox.Core.Sandboxes.SandboxEffect;
+using static Sandbox.Core.Sandboxes.SandboxSignals;
+using LogLevel = Sandbox.Core.Sandboxes.LogLevel;
+
+namespace Sandbox.Actors.Sandboxes;
+
+/// <summary>
+/// Runs a sandbox's effects for its actor: the container it owns, its runner's stream, timers,
+/// stash, node bookkeeping and metrics. Anything that takes time is started here and ends with a
+/// named message to the actor (<see cref="ContainerReady"/>, <see cref="CheckpointDone"/>, the
+/// signals of <see cref="SandboxSignals"/>).
+/// </summary>
+public sealed class SandboxEffects(
+    string sandboxId, SandboxHostContext host, IUntypedActorContext context, IActorRef self,
+    Func<ITimerScheduler> timers, Func<IStash> stash, Func<SandboxState> state)
+{
+    /// <summary>A container is running for the sandbox (started, from the pool, or restored).</summary>
+    public sealed record ContainerReady(SandboxContainer? Container, string? Failure, bool Restored);
+
+    public sealed record CheckpointDone(CheckpointOutcome Outcome);
+
+    public sealed record ContainerExitedUnasked(SandboxContainer Container, int ExitCode);
+
+    private readonly ILoggingAdapter _log = context.GetLogger();
+    private SandboxContainer? _container;
+    private IActorRef? _frameAck;
+    private bool _holdFrameAck;
+    private IActorRef? _heldFrameAck;
+
+    public bool IsCurrent(SandboxContainer c) => ReferenceEquals(c, _container);
+
+    public bool IsCurrentStream(SandboxContainer c) => ReferenceEquals(c, _container) || _container is null;
+
+    /// <summary>Takes over a container that started (or says why none did) and turns it into a signal.</summary>
+    public object Adopt(ContainerReady m)
+    {
+        if (m.Container is null) return new ContainerFailed(m.Failure ?? "unknown failure", m.Restored);
+        Own(m.Container);
+        return new ContainerStarted(m.Container.ContainerKey, m.Restored);
+    }
+
+    public object Adopt(CheckpointDone m)
+    {
+        var o = m.Outcome;
+        if (o.Stored is not null) return new CheckpointStored(o.Stored);
+        if (o.Container is not null) Own(o.Container);
+        else if (!o.StillRunning) _container = null;
+        return new CheckpointFailed(o.Failure ?? "unknown failure", o.StillRunning, RestoredOnTheSpot: o.Container is not null);
+    }
+
+    private void Own(SandboxContainer c)
+    {
+        _container = c;
+        RunnerStream.Start(c, self, context.Materializer());
+        c.Exited.PipeTo(self, success: code => new ContainerExitedUnasked(c, code));
+    }
+
+    // ---- the runner stream's acknowledgements --------------------------------------------------------
+
+    public void FrameArrived(IActorRef ack) => _frameAck = ack;
+
+    /// <summary>Acknowledges the frame just decided, unless the decision paused reading.</summary>
+    public void FrameDecided()
+    {
+        if (_frameAck is null) return;
+        if (_holdFrameAck) _heldFrameAck = _frameAck;
+        else _frameAck.Tell(RunnerStream.Ack.Instance);
+        _frameAck = null;
+    }
+
+    private void PauseReading(bool paused)
+    {
+        _holdFrameAck = paused;
+        if (paused) return;
+        _heldFrameAck?.Tell(RunnerStream.Ack.Instance);
+        _heldFrameAck = null;
+    }
+
+    // ---- effects ---------------------------------------------------------------------------------------
+
+    public void Run(IReadOnlyList<SandboxEffect> effects, object input, IActorRef sender)
+    {
+        foreach (var e in effects) Run(e, input, sender);
+    }
+
+    private void Run(SandboxEffect effect, object input, IActorRef sender)
+    {
+        switch (effect)
+        {
+            case Send m:
+                ((IActorRef)m.To.Handle).Tell(m.Message, self);
+                break;
+            case Watch w:
+                context.Watch((IActorRef)w.Client.Handle);
+                break;
+            case Unwatch w:
+                context.Unwatch((IActorRef)w.Client.Handle);
+                break;
+
+            case StartContainer s:
+                StartContainerAsync(s.SnapshotName);
+                break;
+            case RestoreContainer r:
+                if (host.Checkpoints is null) self.Tell(new ContainerReady(null, "checkpointing is not enabled on this server", Restored: true));
+                else new RestoreOperation(host.Runsc, host.Checkpoints, host.Options.StartTimeout).RunAsync(sandboxId, r.ContainerKey, r.Checkpoint)
+                    .PipeTo(self, success: c => new ContainerReady(c, null, true), failure: ex => new ContainerReady(null, ex.GetBaseException().Message, true));
+                break;
+            case DestroyContainer:
+                var container = _container;
+                _container = null;
+                PauseReading(false);
+                (container?.DestroyAsync() ?? Task.CompletedTask).ContinueWith(t => new ContainerDestroyed(t.Exception?.GetBaseException().Message)).PipeTo(self);
+                break;
+            case RemoveLeftovers r:
+                SandboxContainer.DestroyLeftoversAsync(host.Runsc, r.ContainerKey).ContinueWith(_ => new LeftoversRemoved()).PipeTo(self);
+                break;
+            case FreezeContainer fr:
+                host.Runsc.RunAsync(sandboxId, TimeSpan.FromSeconds(10), CancellationToken.None, fr.Freeze ? "pause" : "resume", state().EffectiveContainerKey)
+                    .PipeTo(self, success: r => new FreezeDone(r.Ok, r.Ok ? "" : r.Reason, fr.ReplyTo));
+                break;
+
+            case StartExecution x:
+                _container?.Send(RunnerFrameType.Exec, x.ExecId, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+                {
+                    ["lang"] = x.Language, ["code"] = x.Code, ["stdin_eof"] = x.CloseStdin,
+                }));
+                break;
+            case SendStdin i:
+                _container?.Send(RunnerFrameType.Stdin, i.ExecId, Encoding.UTF8.GetBytes(i.Data));
+                break;
+            case KillExecution k:
+                _container?.Send(RunnerFrameType.Kill, k.ExecId);
+                break;
+            case SyncRunner s:
+                _container?.Send(RunnerFrameType.Sync, s.SyncId, s.Quiesce ? "quiesce"u8 : default);
+                break;
+            case ResumeRunner:
+                _container?.Send(RunnerFrameType.Resume, 0);
+                break;
+            case PauseRunnerReading p:
+                PauseReading(p.Paused);
+                break;
+
+            case TakeCheckpoint when _container is { } c && host.Checkpoints is { } store:
+                new CheckpointOperation(host.Runsc, store, host.Options.StartTimeout).RunAsync(c, sandboxId, DateTimeOffset.UtcNow)
+                    .PipeTo(self, success: o => new CheckpointDone(o), failure: ex => new CheckpointDone(new CheckpointOutcome(null, ex.GetBaseException().Message, true, null)));
+                break;
+            case TakeCheckpoint:
+                self.Tell(new CheckpointDone(new CheckpointOutcome(null, "the sandbox has no container or the server no checkpoint storage", true, null)));
+                break;
+            case TakeSnapshot t when _container is { } c:
+                new SnapshotOperation(host.Snapshots).TakeAsync(c, t.Name)
+                    .PipeTo(self, success: _ => new SnapshotDone(t.Name, null, t.ReplyTo), failure: ex => new SnapshotDone(t.Name, ex.GetBaseException().Message, t.ReplyTo));
+                break;
+            case TakeSnapshot t:
+                self.Tell(new SnapshotDone(t.Name, "the sandbox has no container", t.ReplyTo));
+                break;
+            case DeleteStoredCheckpoint d:
+                _ = host.Checkpoints?.DeleteAsync(d.Key, CancellationToken.None);
+                break;
+            case ForgetJournal when !state().Settings.DeleteOnDetach:
+                DeleteJournal();
+                break;
+            case ForgetJournal:
+                break;
+
+            case StartTimer t:
+                timers().StartSingleTimer(t.Name, t.Message, t.Delay);
+                break;
+            case CancelTimer t:
+                timers().Cancel(t.Name);
+                break;
+
+            case AdmitRestore:
+                host.Capacity.AdmitRestore(sandboxId);
+                break;
+            case ContainerRunning r:
+                host.Capacity.MarkRunning(sandboxId);
+                host.Registry.Add(r.ContainerKey);
+                break;
+            case ContainerGone g:
+                _container?.Bundle.Destroy();
+                _container = null;
+                PauseReading(false);
+                host.Registry.Remove(g.ContainerKey);
+                host.Capacity.Release(sandboxId);
+                break;
+            case ReleaseSlot:
+                host.Capacity.Release(sandboxId);
+                break;
+
+            case Defer:
+                stash().Stash();
+                break;
+            case Unstash:
+                stash().UnstashAll();
+                break;
+            case Reroute:
+                context.ActorSelection(context.Parent.Path.Parent).Tell(input, sender);
+                break;
+            case SandboxEffect.Passivate:
+                // Under sharding the shard stops us (buffering messages meanwhile); elsewhere (tests) we stop ourselves.
+                if (context.Parent.Path.Name == "user" || context.Parent.Path.Elements.Count == 0) context.Stop(self);
+                else context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(SandboxProtocol.StopSandbox.Instance));
+                break;
+            case Stop:
+                context.Stop(self);
+                break;
+
+            case Measure m:
+                Record(m.What);
+                break;
+            case Log l:
+                switch (l.Level)
+                {
+                    case LogLevel.Debug: _log.Debug(l.Message); break;
+                    case LogLevel.Info: _log.Info(l.Message); break;
+                    case LogLevel.Warning: _log.Warning(l.Message); break;
+                    default: _log.Error(l.Message); break;
+                }
+                break;
+            default:
+                throw new InvalidOperationException($"no interpreter for the effect {effect.GetType().Name}");
+        }
+    }
+
+    /// <summary>Set by the actor: drops the sandbox's journal entries.</summary>
+    public Action DeleteJournal { get; set; } = () => { };
+
+    /// <summary>A warm container is identical to a new one unless the sandbox starts from a snapshot.</summary>
+    private void StartContainerAsync(string? snapshot)
+    {
+        if (snapshot is null && host.Pool?.TryTake() is { } warm)
+        {
+            _log.Info("Creating sandbox {0} from the warm pool ({1})", sandboxId, warm.ContainerKey);
+            self.Tell(new ContainerReady(warm, null, Restored: false));
+            return;
+        }
+        SandboxContainer.StartAsync(host.Runsc, sandboxId, host.Options.StartTimeout, CancellationToken.None, new SnapshotOperation(host.Snapshots).SeedFor(snapshot))
+            .PipeTo(self, success: c => new ContainerReady(c, null, false), failure: ex => new ContainerReady(null, ex.GetBaseException().Message, false));
+    }
+
+    private void Record(Measurement m)
+    {
+        switch (m)
+        {
+            case Measurement.Begin b: SandboxMetrics.Begin(Map(b.Op), sandboxId); break;
+            case Measurement.End e: SandboxMetrics.End(Map(e.Op), sandboxId); break;
+            case Measurement.Fail f: SandboxMetrics.Fail(Map(f.Op), sandboxId, f.Status); break;
+            case Measurement.ErrorReported r: SandboxMetrics.Error(r.Status); break;
+            case Measurement.ExecutionStarted x: SandboxMetrics.ExecutionStarted(sandboxId, x.Language); break;
+            case Measurement.OutputStreamed o: SandboxMetrics.OutputStreamed(o.Bytes, o.Stderr); break;
+        }
+    }
+
+    private static SandboxMetrics.Operation Map(Measurement.Operation op) => op switch
+    {
+        Measurement.Operation.Create => SandboxMetrics.Operation.Create,
+        Measurement.Operation.Exec => SandboxMetrics.Operation.Exec,
+        Measurement.Operation.Checkpoint => SandboxMetrics.Operation.Checkpoint,
+        _ => SandboxMetrics.Operation.Restore,
+    };
+
+    /// <summary>The actor stopped: a container it still owns is removed (best effort, in the background).</summary>
+    public void DestroyOnStop()
+    {
+        if (_container is not { } c) return;
+        _container = null;
+        var registry = host.Registry;
+        _ = c.DestroyAsync().ContinueWith(_ => registry.Remove(c.ContainerKey));
+    }
+}

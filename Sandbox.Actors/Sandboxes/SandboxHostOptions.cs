@@ -1,0 +1,26 @@
+using Sandbox.Core.Sandboxes;
+
+namespace Sandbox.Actors.Sandboxes;
+
+/// <summary>Tuning of the sandboxes on this node.</summary>
+public sealed record SandboxHostOptions
+{
+    /// <summary>How long a container may take from `runsc run` to the runner's first frame.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Output not yet written to the client, per sandbox, before the program is paused.</summary>
+    public long OutputWindowBytes { get; init; } = 1024 * 1024;
+    /// <summary>Wall-clock limit of one execution; past it the execution is killed (the sandbox stays).</summary>
+    public TimeSpan ExecutionTimeLimit { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Output (stdout + stderr) one execution may produce before it is killed.</summary>
+    public long ExecutionOutputLimitBytes { get; init; } = 4L * 1024 * 1024 * 1024;
+    /// <summary>Sandboxes this host runs at most (new ones go elsewhere; restores are always admitted).</summary>
+    public int MaxSandboxes { get; init; } = 64;
+    /// <summary>Sandboxes this host starts at once at most (a burst of creates goes to other hosts or waits).</summary>
+    public int MaxConcurrentStarts { get; init; } = 8;
+
+    /// <summary>The limits the sandbox decider enforces, from the options above.</summary>
+    public SandboxLimits Limits => new()
+    {
+        OutputWindowBytes = OutputWindowBytes, ExecutionTimeLimit = ExecutionTimeLimit, ExecutionOutputLimitBytes = ExecutionOutputLimitBytes,
+    };
+}

@@ -1,0 +1,3 @@
+namespace Sandbox.Core.Sandboxes;
+
+public enum LogLevel { Debug, Info, Warning, Error }

@@ -1,0 +1,78 @@
+using Sandbox.Core.Execution;
+
+namespace Sandbox.Core.Sandboxes;
+
+/// <summary>
+/// Something the actor does after a decision's events are applied, in order. Effects that take time
+/// end with one of <see cref="SandboxSignals"/> sent back to the sandbox.
+/// </summary>
+public abstract record SandboxEffect
+{
+    // ---- messages ------------------------------------------------------------------------------
+    /// <summary>Tells <paramref name="To"/> a message (a session event, an operator answer, info).</summary>
+    public sealed record Send(ClientRef To, object Message) : SandboxEffect;
+    /// <summary>Learn when this client goes away (<see cref="SandboxSignals.ClientGone"/>).</summary>
+    public sealed record Watch(ClientRef Client) : SandboxEffect;
+    public sealed record Unwatch(ClientRef Client) : SandboxEffect;
+
+    // ---- the container ----------------------------------------------------------------------------
+    /// <summary>Start the first container (a warm one unless a snapshot seeds it) → ContainerStarted/ContainerFailed.</summary>
+    public sealed record StartContainer(string? SnapshotName) : SandboxEffect;
+    /// <summary>Restore the latest checkpoint → ContainerStarted(restored)/RestoreFailedSignal.</summary>
+    public sealed record RestoreContainer(CheckpointRef Checkpoint, string ContainerKey) : SandboxEffect;
+    /// <summary>Kill the container and remove its bundle and state → ContainerDestroyed.</summary>
+    public sealed record DestroyContainer : SandboxEffect;
+    /// <summary>Remove whatever an earlier incarnation left on this node → LeftoversRemoved.</summary>
+    public sealed record RemoveLeftovers(string ContainerKey) : SandboxEffect;
+    /// <summary>`runsc pause` or `runsc resume` for an operator → answered to <paramref name="ReplyTo"/>.</summary>
+    public sealed record FreezeContainer(bool Freeze, ClientRef ReplyTo) : SandboxEffect;
+
+    // ---- the runner ---------------------------------------------------------------------------------
+    public sealed record StartExecution(uint ExecId, string Language, string Code, bool CloseStdin) : SandboxEffect;
+    public sealed record SendStdin(uint ExecId, string Data) : SandboxEffect;
+    public sealed record KillExecution(uint ExecId) : SandboxEffect;
+    /// <summary>Sync the filesystem (and with <paramref name="Quiesce"/> stop producing output) → RunnerSynced.</summary>
+    public sealed record SyncRunner(uint SyncId, bool Quiesce) : SandboxEffect;
+    /// <summary>The runner was quiesced for a checkpoint that did not happen: let it go on.</summary>
+    public sealed record ResumeRunner : SandboxEffect;
+    /// <summary>Stop or resume reading the runner (backpressure while the client is behind).</summary>
+    public sealed record PauseRunnerReading(bool Paused) : SandboxEffect;
+
+    // ---- long operations ---------------------------------------------------------------------------
+    /// <summary>`runsc checkpoint`, one archive of image and writable layer into the store → CheckpointStoredSignal/CheckpointFailedSignal.</summary>
+    public sealed record TakeCheckpoint : SandboxEffect;
+    /// <summary>A tar of the writable layer into the snapshot store → SnapshotDone.</summary>
+    public sealed record TakeSnapshot(string Name, ClientRef ReplyTo) : SandboxEffect;
+    public sealed record DeleteStoredCheckpoint(string Key) : SandboxEffect;
+    /// <summary>Drop the sandbox's journal entries (it ended and nobody can ask for it any more).</summary>
+    public sealed record ForgetJournal : SandboxEffect;
+
+    // ---- timers ---------------------------------------------------------------------------------------
+    public sealed record StartTimer(string Name, object Message, TimeSpan Delay) : SandboxEffect;
+    public sealed record CancelTimer(string Name) : SandboxEffect;
+
+    // ---- this node's books ---------------------------------------------------------------------
+    /// <summary>Take a slot for a sandbox coming back from its checkpoint (always admitted).</summary>
+    public sealed record AdmitRestore : SandboxEffect;
+    /// <summary>The container runs: register it (swept after a crash) and stop counting it as starting.</summary>
+    public sealed record ContainerRunning(string ContainerKey) : SandboxEffect;
+    /// <summary>The container is gone: unregister it and free its slot.</summary>
+    public sealed record ContainerGone(string ContainerKey) : SandboxEffect;
+    /// <summary>Free the slot of a sandbox that never got a container.</summary>
+    public sealed record ReleaseSlot : SandboxEffect;
+
+    // ---- the actor itself ----------------------------------------------------------------------------
+    /// <summary>Keep the current command until the sandbox is able to decide it.</summary>
+    public sealed record Defer : SandboxEffect;
+    /// <summary>Decide the kept commands again, in order.</summary>
+    public sealed record Unstash : SandboxEffect;
+    /// <summary>Send the current command back through the shard region (it reaches the next incarnation).</summary>
+    public sealed record Reroute : SandboxEffect;
+    /// <summary>Ask the shard to stop this actor.</summary>
+    public sealed record Passivate : SandboxEffect;
+    public sealed record Stop : SandboxEffect;
+
+    // ---- telemetry -------------------------------------------------------------------------------
+    public sealed record Measure(Measurement What) : SandboxEffect;
+    public sealed record Log(LogLevel Level, string Message) : SandboxEffect;
+}

@@ -1,0 +1,78 @@
+using Sandbox.Core.Execution;
+
+namespace Sandbox.Core.Sandboxes;
+
+public static class SandboxEvents
+{
+    // ---- journaled -------------------------------------------------------------------------------
+
+    public sealed record Created(string SandboxId, string TokenSha256, SandboxSettings Settings, DateTimeOffset At) : IJournaledEvent;
+
+    /// <remarks><paramref name="ContainerKey"/> was added later as an optional field (absent in older
+    /// journals means the sandbox id), so the manifest stayed v1.</remarks>
+    public sealed record Started(string Node, DateTimeOffset At, string? ContainerKey = null) : IJournaledEvent;
+
+    /// <summary>A complete checkpoint (memory image and writable layer, one archive) was committed to
+    /// the store; the container is gone and the sandbox is paused on it.</summary>
+    public sealed record CheckpointTaken(string Key, long Size, string Sha256, long Generation, DateTimeOffset At,
+        ExecutionCarryOver? Execution = null) : IJournaledEvent;
+
+    /// <summary>The sandbox was restored from its latest checkpoint on <paramref name="Node"/>.</summary>
+    public sealed record Restored(string Node, DateTimeOffset At) : IJournaledEvent;
+
+    /// <summary>Its container is gone without a checkpoint of this run (its host died, or a checkpoint
+    /// failed past recovery): the sandbox falls back to its latest checkpoint and is paused on it.</summary>
+    public sealed record ContainerLost(string Detail, DateTimeOffset At) : IJournaledEvent;
+
+    public sealed record Ended(EndedReason Reason, string Detail, DateTimeOffset At) : IJournaledEvent;
+
+    /// <summary>How older journals recorded the end (a free-text reason); read as <see cref="Ended"/>.</summary>
+    public sealed record DeletedV1(string Reason, DateTimeOffset At) : IJournaledEvent;
+
+    // ---- transient -----------------------------------------------------------------------------
+
+    /// <summary>A create was admitted: the first container starts for <paramref name="Creator"/>.</summary>
+    public sealed record CreateAccepted(ClientRef Creator) : ITransientEvent;
+
+    /// <summary>Recovered as running with no container here: leftovers are being removed.</summary>
+    public sealed record RecoveryBegan : ITransientEvent;
+
+    /// <summary>A restore from the latest checkpoint began, for <paramref name="Session"/> if a client attached.</summary>
+    public sealed record RestoreBegan(ClientRef? Session) : ITransientEvent;
+
+    /// <summary>The restore failed; the sandbox stays paused on its checkpoint.</summary>
+    public sealed record RestoreFailed : ITransientEvent;
+
+    public sealed record SessionAttached(ClientRef Session) : ITransientEvent;
+
+    public sealed record SessionDetached : ITransientEvent;
+
+    /// <summary>The foreground execution's log changed (started, output, a status, acks, delivery).</summary>
+    public sealed record ForegroundChanged(ExecutionLog? Log, uint NextExecId, bool LastExecKilled) : ITransientEvent;
+
+    /// <summary>The sandbox stopped reading (or resumed reading) its runner because the client is behind.</summary>
+    public sealed record RunnerReadingChanged(bool Paused) : ITransientEvent;
+
+    public sealed record Touched(DateTimeOffset At) : ITransientEvent;
+
+    public sealed record CheckpointBegan(CheckpointInFlight Checkpoint) : ITransientEvent;
+
+    public sealed record CheckpointProgressed(CheckpointInFlight Checkpoint) : ITransientEvent;
+
+    /// <summary>The checkpoint failed and the container runs on (the runner resumed, or was restored on the spot).</summary>
+    public sealed record CheckpointAbandoned : ITransientEvent;
+
+    public sealed record SnapshotBegan(uint SyncId, string Name, ClientRef ReplyTo) : ITransientEvent;
+
+    public sealed record SnapshotSynced : ITransientEvent;
+
+    public sealed record SnapshotFinished : ITransientEvent;
+
+    /// <summary>The end is recorded; the container is being removed, then the actor stops.</summary>
+    public sealed record TeardownBegan(TeardownPlan Plan) : ITransientEvent;
+
+    public sealed record TeardownFinished : ITransientEvent;
+
+    /// <summary>The actor asked its shard to stop it: messages that still arrive go back through the region.</summary>
+    public sealed record PassivationRequested : ITransientEvent;
+}

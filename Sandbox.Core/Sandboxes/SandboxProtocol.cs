@@ -1,0 +1,89 @@
+namespace Sandbox.Core.Sandboxes;
+
+/// <summary>The messages between gateways (and operators) and a sandbox: commands routed to it by
+/// sharding, and what it answers. Serialized by string manifest; never rename a manifest.</summary>
+public static class SandboxProtocol
+{
+    // ---- commands (gateway -> sandbox) -------------------------------------------------------
+
+    /// <summary>Create and start a sandbox; the session gets <see cref="SandboxAttached"/> (from the
+    /// sandbox itself, which is then the sender to talk to) or <see cref="SandboxRejected"/>.
+    /// Only the SHA-256 of the token travels and is stored, never the token itself.</summary>
+    public sealed record CreateSandbox(string SandboxId, string TokenSha256, SandboxSettings Settings, ClientRef Session) : IWithSandboxId;
+
+    public sealed record AttachSandbox(string SandboxId, string TokenSha256, ClientRef Session) : IWithSandboxId;
+
+    public sealed record DetachSession(string SandboxId, ClientRef Session) : IWithSandboxId;
+
+    public sealed record ExecuteCode(string SandboxId, string Language, string Code, bool CloseStdin) : IWithSandboxId;
+
+    public sealed record WriteStdin(string SandboxId, string Data) : IWithSandboxId;
+
+    public sealed record KillProcess(string SandboxId) : IWithSandboxId;
+
+    public sealed record KillSandbox(string SandboxId) : IWithSandboxId;
+
+    public sealed record Reconnect(string SandboxId) : IWithSandboxId;
+
+    public sealed record CheckpointSandbox(string SandboxId) : IWithSandboxId;
+
+    public sealed record SnapshotFilesystem(string SandboxId, string? Name) : IWithSandboxId;
+
+    /// <summary>The session wrote every execution event up to <paramref name="Seq"/> to its client.</summary>
+    public sealed record OutputAck(string SandboxId, long Seq) : IWithSandboxId;
+
+    /// <summary>Operator requests (HTTP /containers/{id}/…, sandboxctl): pause, resume, delete or checkpoint.</summary>
+    public sealed record AdminCommand(string SandboxId, AdminAction Action) : IWithSandboxId;
+
+    /// <summary>Checkpoint answers when the checkpoint is stored (or failed), the others at once.</summary>
+    public enum AdminAction { Suspend, Resume, Delete, Checkpoint }
+
+    /// <summary>How an operator request ended; callers map the outcome, never the message text.</summary>
+    public enum AdminOutcome { Done, NotFound, WrongState, Failed }
+
+    public sealed record AdminResult(AdminOutcome Outcome, string Message) : ISandboxWireMessage
+    {
+        public bool Ok => Outcome == AdminOutcome.Done;
+    }
+
+    public sealed record GetSandboxInfo(string SandboxId) : IWithSandboxId;
+
+    public sealed record SandboxInfo(string SandboxId, string State, string? Node, bool Attached, bool ExecutionRunning, DateTimeOffset? CreatedAt) : ISandboxWireMessage;
+
+    /// <summary>Sharding's hand-off stop and our own passivation: checkpoint or tear down, then stop.</summary>
+    public sealed record StopSandbox(string SandboxId) : IWithSandboxId
+    {
+        public static readonly StopSandbox Instance = new("");
+    }
+
+    // ---- events for the attached session (sandbox -> gateway) --------------------------------
+
+    /// <summary>Create or attach succeeded; further commands may go straight to the sender of this message.</summary>
+    public sealed record SandboxAttached(string SandboxId, bool Restored) : ISessionEvent;
+
+    /// <summary>Create or attach failed: status, optional error text, close code.</summary>
+    public sealed record SandboxRejected(string Status, string? Error, int CloseCode) : ISessionEvent;
+
+    /// <summary>The host this create was placed on cannot take it (full, draining, too many starts):
+    /// nothing was created, and the gateway places the sandbox elsewhere under a new id.</summary>
+    /// <param name="Busy">Refused for concurrent starts (try again shortly) rather than for room.</param>
+    public sealed record HostRefusedCreate(string SandboxId, string Node, string Reason, bool Busy) : ISessionEvent;
+
+    /// <summary>A status_update, optionally followed by an error event.</summary>
+    public sealed record StatusEvent(string Status, string? Error = null) : ISessionEvent;
+
+    /// <summary>One item of an execution's stream (output or a status of the execution, RUNNING to
+    /// DONE), numbered; acknowledged by <see cref="OutputAck"/>.</summary>
+    public sealed record ExecutionEvent(long Seq, ExecutionEventKind Kind, string Data) : ISessionEvent;
+
+    public enum ExecutionEventKind { Stdout, Stderr, Status }
+
+    /// <summary>Close the client connection with this code once everything before it has been sent.</summary>
+    public sealed record CloseSession(int Code) : ISessionEvent;
+
+    /// <summary>This session was replaced by another attach (handoff); it should stop without detaching.</summary>
+    public sealed record SessionReplaced : ISessionEvent
+    {
+        public static readonly SessionReplaced Instance = new();
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using Sandbox.Core.Execution;
+using static Sandbox.Core.Sandboxes.SandboxEvents;
+
+namespace Sandbox.Core.Sandboxes;
+
+/// <summary>
+/// Everything a sandbox knows about itself. Pure: changed only by <see cref="Apply"/>, which handles
+/// every event and refuses an unknown one. The journaled part (lifecycle, token, settings, node,
+/// container, checkpoint, end, history) is rebuilt on recovery; the rest describes what this
+/// incarnation of the actor is doing and starts empty.
+/// </summary>
+public sealed record SandboxState
+{
+    /// <summary>At most this many history entries are kept (the oldest go first).</summary>
+    public const int HistoryLimit = 200;
+
+    public required string SandboxId { get; init; }
+    public SandboxLifecycle Lifecycle { get; init; } = SandboxLifecycle.New;
+    public string? TokenSha256 { get; init; }
+    public SandboxSettings Settings { get; init; } = SandboxSettings.Default;
+    public DateTimeOffset? CreatedAt { get; init; }
+    /// <summary>The node whose container runs (or last ran) it.</summary>
+    public string? Node { get; init; }
+    /// <summary>Names its container, bundle and runsc state: the sandbox id, or the warm-pool key it started with.</summary>
+    public string? ContainerKey { get; init; }
+    public CheckpointRef? LatestCheckpoint { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public EndedReason? EndedReason { get; init; }
+    public string? EndedDetail { get; init; }
+    public ImmutableList<HistoryEntry> History { get; init; } = ImmutableList<HistoryEntry>.Empty;
+
+    // ---- this incarnation (never journaled) ---------------------------------------------------------
+
+    public SandboxPhase Phase { get; init; } = SandboxPhase.Idle;
+    /// <summary>The client session attached to it (at most one, as in the reference).</summary>
+    public ClientRef? Session { get; init; }
+    /// <summary>Whoever waits for the first container (told if the journal fails the create).</summary>
+    public ClientRef? Creator { get; init; }
+    /// <summary>The session a restore in progress is for.</summary>
+    public ClientRef? RestoringFor { get; init; }
+    /// <summary>The reference protocol's one foreground execution: the current (or last, undelivered) one.</summary>
+    public ExecutionLog? Foreground { get; init; }
+    public uint NextExecId { get; init; }
+    /// <summary>The last execution was killed: stdin has nowhere to go.</summary>
+    public bool LastExecKilled { get; init; }
+    /// <summary>The client is behind: the runner's output is not being read until it catches up.</summary>
+    public bool RunnerReadingPaused { get; init; }
+    public DateTimeOffset LastActivity { get; init; }
+    public CheckpointInFlight? Checkpoint { get; init; }
+    /// <summary>A filesystem snapshot waiting for its sync (<see cref="SnapshotSyncId"/>) or being written.</summary>
+    public string? SnapshotName { get; init; }
+    public uint? SnapshotSyncId { get; init; }
+    public ClientRef? SnapshotReplyTo { get; init; }
+    /// <summary>The last sync request number given to the runner.</summary>
+    public uint LastSyncId { get; init; }
+    public TeardownPlan? Teardown { get; init; }
+    public bool Passivating { get; init; }
+
+    public static SandboxState Empty(string sandboxId) => new() { SandboxId = sandboxId };
+
+    /// <summary>The container key in use: the recorded one, else the sandbox id.</summary>
+    public string EffectiveContainerKey => ContainerKey ?? SandboxId;
+
+    /// <summary>A container runs and no operation has taken it away.</summary>
+    public bool HasContainer => Lifecycle == SandboxLifecycle.Running && Phase is SandboxPhase.Idle or SandboxPhase.Checkpointing;
+
+    public bool ExecutionRunning => Foreground is { Finished: false };
+
+    public bool TokenMatches(string tokenSha256) => SandboxIdentity.HashesMatch(TokenSha256, tokenSha256);
+
+    public SandboxState Apply(ISandboxEvent e) => e switch
+    {
+        Created c => Record(this with
+        {
+            Lifecycle = SandboxLifecycle.Starting, TokenSha256 = c.TokenSha256, Settings = c.Settings, CreatedAt = c.At,
+        }, c.At, "created", ""),
+        Started s => Record(this with
+        {
+            Lifecycle = SandboxLifecycle.Running, Node = s.Node, ContainerKey = s.ContainerKey ?? ContainerKey, Phase = SandboxPhase.Idle,
+            Creator = null,
+        }, s.At, "started", $"on {s.Node}"),
+        CheckpointTaken c => Record(this with
+        {
+            Lifecycle = SandboxLifecycle.Paused, Node = null, Phase = SandboxPhase.Idle, Checkpoint = null, Session = null,
+            Foreground = null, RunnerReadingPaused = false,
+            LatestCheckpoint = new CheckpointRef(c.Key, c.Size, c.Sha256, c.Generation, c.Execution),
+        }, c.At, "checkpointed", $"{c.Size} bytes"),
+        Restored r => Record(this with
+        {
+            Lifecycle = SandboxLifecycle.Running, Node = r.Node, Phase = SandboxPhase.Idle, RestoringFor = null,
+            Foreground = LatestCheckpoint?.Execution is { } x ? ExecutionLog.Resume(x) with { Held = true } : null,
+            NextExecId = LatestCheckpoint?.Execution?.NextExecId ?? NextExecId,
+            LastExecKilled = LatestCheckpoint?.Execution?.LastExecKilled ?? false,
+        }, r.At, "restored", $"on {r.Node}"),
+        ContainerLost l => Record(this with
+        {
+            Lifecycle = SandboxLifecycle.Paused, Node = null, Phase = SandboxPhase.Idle,
+            Session = null, Checkpoint = null, Foreground = null, RunnerReadingPaused = false,
+        }, l.At, "container_lost", l.Detail),
+        Ended x => Record(this with
+        {
+            Lifecycle = SandboxLifecycle.Ended, Node = null, LatestCheckpoint = null, EndedAt = x.At, EndedReason = x.Reason,
+            EndedDetail = x.Detail, Checkpoint = null, Creator = null, Phase = SandboxPhase.Idle, Session = null, Foreground = null,
+            RestoringFor = null, RunnerReadingPaused = false,
+        }, x.At, "ended", $"{x.Reason.ToApiName()}{(x.Detail.Length > 0 ? ": " + x.Detail : "")}"),
+        DeletedV1 d => Apply(new Ended(Sandboxes.EndedReason.Killed, d.Reason, d.At)),
+
+        CreateAccepted a => this with { Phase = SandboxPhase.Starting, Creator = a.Creator },
+        RecoveryBegan => this with { Phase = SandboxPhase.Recovering },
+        RestoreBegan r => this with { Phase = SandboxPhase.Restoring, RestoringFor = r.Session },
+        RestoreFailed => this with { Phase = SandboxPhase.Idle, RestoringFor = null },
+        SessionAttached a => this with { Session = a.Session },
+        SessionDetached => this with { Session = null },
+        ForegroundChanged f => this with { Foreground = f.Log, NextExecId = f.NextExecId, LastExecKilled = f.LastExecKilled },
+        RunnerReadingChanged r => this with { RunnerReadingPaused = r.Paused },
+        Touched t => this with { LastActivity = t.At },
+        CheckpointBegan b => this with { Phase = SandboxPhase.Checkpointing, Checkpoint = b.Checkpoint, LastSyncId = b.Checkpoint.SyncId },
+        CheckpointProgressed p => this with { Checkpoint = p.Checkpoint },
+        CheckpointAbandoned => this with { Phase = SandboxPhase.Idle, Checkpoint = null },
+        SnapshotBegan s => this with { SnapshotName = s.Name, SnapshotSyncId = s.SyncId, SnapshotReplyTo = s.ReplyTo, LastSyncId = s.SyncId },
+        SnapshotSynced => this with { SnapshotSyncId = null },
+        SnapshotFinished => this with { SnapshotName = null, SnapshotSyncId = null, SnapshotReplyTo = null },
+        TeardownBegan t => this with { Phase = SandboxPhase.TearingDown, Teardown = t.Plan, Session = null, Foreground = null, RunnerReadingPaused = false },
+        TeardownFinished => this with { Phase = SandboxPhase.Idle, Teardown = null },
+        PassivationRequested => this with { Passivating = true },
+        _ => throw new ArgumentException($"{nameof(SandboxState)} cannot apply {e.GetType().Name}: every event needs a case here", nameof(e)),
+    };
+
+    private static SandboxState Record(SandboxState s, DateTimeOffset at, string type, string detail)
+    {
+        var history = s.History.Add(new HistoryEntry(at, type, detail));
+        if (history.Count > HistoryLimit) history = history.RemoveRange(0, history.Count - HistoryLimit);
+        return s with { History = history };
+    }
+
+    /// <summary>The lifecycle as clients and operators name it.</summary>
+    public string StateName => Lifecycle switch
+    {
+        SandboxLifecycle.New => "not_found",
+        SandboxLifecycle.Starting => "starting",
+        SandboxLifecycle.Running => "running",
+        SandboxLifecycle.Paused => "paused",
+        _ => "ended",
+    };
+}

@@ -1,0 +1,3 @@
+namespace Sandbox.Core.Sandboxes;
+
+public sealed record TeardownPlan(AfterTeardown After);
