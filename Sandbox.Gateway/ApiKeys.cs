@@ -49,6 +49,18 @@ public sealed class ApiKeys
         return null;
     }
 
+    /// <summary>
+    /// What a key is known by: the owner recorded on the sandboxes it creates, and (its first
+    /// <see cref="ShortFingerprintLength"/> characters) how it appears in logs and the audit log.
+    /// A one-way digest, so neither the journal nor a log line holds a usable key.
+    /// </summary>
+    public static string Fingerprint(string key) => "key-" + Convert.ToHexStringLower(Digest(key));
+
+    public const int ShortFingerprintLength = 16;
+
+    public static string ShortFingerprint(string fingerprint) =>
+        fingerprint.Length > ShortFingerprintLength ? fingerprint[..ShortFingerprintLength] : fingerprint;
+
     private static byte[] Digest(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }
 
