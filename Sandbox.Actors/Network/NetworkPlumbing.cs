@@ -70,14 +70,20 @@ internal sealed class NetworkPlumbing(string ipBinary = "ip")
         return (namespaces, interfaces);
     }
 
-    public async Task CreateDummyAsync(string name, IPAddress address, CancellationToken ct)
+    /// <summary>The forwarder's address on the loopback device, so that it can bind before any
+    /// sandbox exists (the kernel here has no dummy devices). Idempotent.</summary>
+    public async Task AddLoopbackAddressAsync(IPAddress address, CancellationToken ct)
     {
-        await HostCommand.RunCheckedAsync(ipBinary, ["-batch", "-"], $"""
-            link add {name} type dummy
-            addr add {address}/32 dev {name}
-            link set {name} up
-            """ + "\n", Timeout, ct);
-        TryWriteSysctl($"/proc/sys/net/ipv6/conf/{name}/disable_ipv6", "1");
+        var (code, stderr) = await HostCommand.RunAsync(ipBinary, ["addr", "replace", $"{address}/32", "dev", "lo"], null, Timeout, ct);
+        if (code != 0) throw new HostCommandException($"ip addr replace {address}/32 dev lo failed: {stderr}");
+    }
+
+    public async Task RemoveLoopbackAddressAsync(IPAddress address)
+    {
+        if (System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Any(i => i.NetworkInterfaceType == System.Net.NetworkInformation.NetworkInterfaceType.Loopback
+                      && i.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address))))
+            await HostCommand.RunAsync(ipBinary, ["addr", "del", $"{address}/32", "dev", "lo"], null, Timeout, CancellationToken.None);
     }
 
     public async Task DeleteLinkAsync(string name)

@@ -54,7 +54,6 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
     public string TableName => $"gvisor_sandbox_{NodeTag}";
     public string NamespacePrefix => $"gs{NodeTag}-";
     public string InterfacePrefix => $"gs{NodeTag}";
-    private string DummyInterface => $"gd{NodeTag}";
     /// <summary>The forwarder's address and port (the gateway; sandboxes reach it on port 53).</summary>
     public IPEndPoint? DnsEndpoint => _dns?.Endpoint;
     /// <summary>DNS queries dropped for exceeding a sandbox's rate.</summary>
@@ -83,7 +82,7 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
         if (swept > 0) _log($"network: removed {swept} sandbox network(s) left by an earlier run");
         await EnsurePoolIsFreeAsync(ct);
         NetworkPlumbing.TryWriteSysctl("/proc/sys/net/ipv4/ip_forward", "1");
-        await _plumbing.CreateDummyAsync(DummyInterface, Options.Gateway, ct);
+        await _plumbing.AddLoopbackAddressAsync(Options.Gateway, ct);
         try
         {
             var port = DnsForwarder.FreePort(Options.Gateway);
@@ -112,7 +111,7 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
         var (namespaces, interfaces) = NetworkPlumbing.Find(NamespacePrefix, InterfacePrefix);
         await Task.WhenAll(namespaces.Select(ns => _plumbing.DeleteAsync(ns, null)));
         await Task.WhenAll(interfaces.Select(i => _plumbing.DeleteLinkAsync(i)));
-        await _plumbing.DeleteLinkAsync(DummyInterface);
+        await _plumbing.RemoveLoopbackAddressAsync(Options.Gateway);
         (_nft ?? throw new InvalidOperationException("not started")).Run(new NftRuleset(Options, NodeTag, 0).RemoveTable());
         return namespaces.Count;
     }
@@ -121,7 +120,7 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
     {
         var subnet = Options.Subnet;
         foreach (var address in NodeAddresses())
-            if (subnet.Contains(address))
+            if (subnet.Contains(address) && !address.Equals(Options.Gateway))
                 throw new NetworkOptionsException(NetworkOptions.SubnetVariable, subnet.ToString(),
                     $"the node already has the address {address} in this range; choose a range no network of this node uses");
         foreach (var dst in await _plumbing.RouteDestinationsAsync(ct))
