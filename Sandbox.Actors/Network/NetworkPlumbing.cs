@@ -35,6 +35,7 @@ internal sealed class NetworkPlumbing(string ipBinary = "ip")
                 """ + "\n", Timeout, ct);
             TryWriteSysctl($"/proc/sys/net/ipv6/conf/{h}/disable_ipv6", "1");
             await HostCommand.RunCheckedAsync(ipBinary, ["-n", slot.Namespace, "-batch", "-"], $"""
+                link set lo up
                 addr add {slot.Address}/32 dev eth0
                 link set eth0 up
                 route add {gateway} dev eth0 scope link

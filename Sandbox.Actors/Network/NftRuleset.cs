@@ -34,6 +34,7 @@ public sealed class NftRuleset
     }
 
     private string T => $"inet {Table}";
+    private const string Refuse = "reject with icmpx admin-prohibited";
 
     /// <summary>Removes our table if it is there (add-then-delete is one transaction that always
     /// succeeds), then creates it afresh.</summary>
@@ -68,7 +69,7 @@ public sealed class NftRuleset
               chain sandbox_to_node {
                 ip daddr {{Gateway}} meta l4proto { tcp, udp } th dport {{DnsPort}} ct status dnat add @dnsrate { ip saddr limit rate over {{_options.DnsQueriesPerSecond * 2}}/second burst {{_options.DnsQueriesPerSecond * 4}} packets } drop
                 ip daddr {{Gateway}} meta l4proto { tcp, udp } th dport {{DnsPort}} ct status dnat accept
-                drop
+                {{Refuse}}
               }
               chain forward { type filter hook forward priority filter; policy accept;
                 iifname "{{p}}" jump from_sandbox
@@ -132,9 +133,11 @@ public sealed class NftRuleset
         Rule($"ct state established,related counter name \"tx_{slot}\" accept");
         // The order is the precedence: other sandboxes, then always-denied (unless the operator
         // allowed the range), then the policy's deny, then the flood limits, then the allows.
-        Rule($"ip daddr {_options.Subnet} drop");
-        Rule("ip daddr @denied4 ip daddr != @private_allowed4 drop");
-        Rule($"ip daddr @d_{slot} drop");
+        // Refusals are answered (admin-prohibited) so a program fails at once instead of hanging in
+        // connect; the kernel rate-limits these ICMP errors. Floods are dropped silently.
+        Rule($"ip daddr {_options.Subnet} {Refuse}");
+        Rule($"ip daddr @denied4 ip daddr != @private_allowed4 {Refuse}");
+        Rule($"ip daddr @d_{slot} {Refuse}");
         Rule($"ct state new add @conns {{ iifname ct count over {_options.MaxConnectionsPerSandbox} }} drop");
         Rule($"ct state new limit rate over {_options.NewConnectionsPerSecond}/second burst {_options.NewConnectionsPerSecond * 2} packets drop");
         switch (policy.Egress)
@@ -147,7 +150,7 @@ public sealed class NftRuleset
                 Rule($"ip daddr @n_{slot} counter name \"tx_{slot}\" accept");
                 break;
         }
-        Rule("drop");
+        Rule(Refuse);
         return sb.ToString();
     }
 

@@ -25,6 +25,7 @@ public sealed class NetworkTestbed : IAsyncLifetime
     public const string Cgnat = "100.64.7.7";
     public const string LinkLocal = "169.254.7.7";
     public const int NodePort = 8080;                  // a server of the node itself
+    public const int MaxConnections = 32;              // per sandbox, low so that a flood is quick
 
     private readonly string _tag = "sbt" + Guid.NewGuid().ToString("N")[..6];
     private readonly List<Process> _processes = [];
@@ -85,8 +86,19 @@ public sealed class NetworkTestbed : IAsyncLifetime
             ["RUNSC_BUNDLE_DIR_BASE"] = Path.Combine(Dir, "bundles"),
             ["SANDBOX_ROOTFS"] = ServerFixture.RootfsPath,
             ["TEST_NETWORK_PREPARED_SLOTS"] = "0",
+            ["TEST_NETWORK_MAX_CONNECTIONS"] = MaxConnections.ToString(),
+            ["TEST_NETWORK_DNS_PER_SECOND"] = "20",
         });
     }
+
+    /// <summary>GET from the node's namespace itself (no sandbox, no policy): shows a target is really there.</summary>
+    public async Task<string> FromNodeAsync(string url) =>
+        (await NetnsCommand.RunAsync(NodeNs, "curl", "-s", "--max-time", "5", url)).Trim();
+
+    /// <summary>A TCP connection attempt from the node's namespace: "open" or "ERR ...".</summary>
+    public async Task<string> ConnectFromNodeAsync(string address, int port) =>
+        (await NetnsCommand.RunAsync(NodeNs, "/usr/bin/python3", "-c",
+            $"import socket\ns=socket.socket()\ns.settimeout(3)\ntry:\n s.connect(('{address}',{port}))\n print('open')\nexcept Exception as e:\n print('ERR',type(e).__name__)")).Trim();
 
     /// <summary>Starts a networked sandbox; returns its address.</summary>
     public async Task<string> StartAsync(string key, JsonObject policy) =>
