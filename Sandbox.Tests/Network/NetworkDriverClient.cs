@@ -100,4 +100,11 @@ public sealed class NetworkDriverClient : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL to the node process alone, as a crash: what it made stays behind.</summary>
+    public async Task CrashAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

@@ -31,8 +31,11 @@ public sealed class NetworkNodeDriver
     private readonly SemaphoreSlim _stdout = new(1, 1);
     private readonly string _imageBase;
 
-    private NetworkNodeDriver(SandboxNetworks networks, RunscCli cli, ActorSystem system, string imageBase)
+    private readonly ContainerRegistry _registry;
+
+    private NetworkNodeDriver(SandboxNetworks networks, RunscCli cli, ActorSystem system, string imageBase, ContainerRegistry registry)
     {
+        _registry = registry;
         _networks = networks;
         _cli = cli;
         _system = system;
@@ -52,8 +55,12 @@ public sealed class NetworkNodeDriver
         await networks.StartAsync();
         var dataDir = Environment.GetEnvironmentVariable("SANDBOX_DATA_DIR")!;
         var cli = new RunscCli(RunscOptions.FromEnvironment(null, dataDir) with { Networks = networks.Attachments });
+        // like a node: containers a crashed predecessor left are removed first (their networks were swept by StartAsync)
+        var registry = new ContainerRegistry(dataDir);
+        var leftovers = await registry.DestroyAllAsync(cli);
+        if (leftovers > 0) Console.Error.WriteLine($"removed {leftovers} container(s) left by an earlier run");
         var system = ActorSystem.Create("network-driver", "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
-        var driver = new NetworkNodeDriver(networks, cli, system, Path.Combine(dataDir, "images"));
+        var driver = new NetworkNodeDriver(networks, cli, system, Path.Combine(dataDir, "images"), registry);
         await driver.WriteAsync(new JsonObject { ["id"] = "ready", ["ok"] = true, ["table"] = networks.TableName,
             ["namespace_prefix"] = networks.NamespacePrefix, ["interface_prefix"] = networks.InterfacePrefix, ["gateway"] = options.Gateway.ToString() });
         var running = new List<Task>();
@@ -151,6 +158,7 @@ public sealed class NetworkNodeDriver
                 var result = await s.Container.CheckpointAsync(image, CancellationToken.None);
                 if (!result.Ok) throw new RunscException($"checkpoint failed: {result.Reason}");
                 _sandboxes.TryRemove(key, out _);
+                _registry.Remove(key);
                 if (s.Lease is not null) await _networks.ReleaseAsync(s.Lease);
                 break;
             }
@@ -175,6 +183,7 @@ public sealed class NetworkNodeDriver
             {
                 if (_sandboxes.TryRemove(key, out var s)) await s.DestroyAsync(_networks);
                 else if ((bool?)r["discard_bundle"] == true) new OciBundle(_cli.Options, key).Destroy();
+                _registry.Remove(key);
                 break;
             }
             case "leases":
@@ -202,6 +211,7 @@ public sealed class NetworkNodeDriver
 
     private void Track(string key, SandboxContainer container, NetworkLease? lease)
     {
+        _registry.Add(key);
         var s = new DriverSandbox(container, lease);
         s.Listen(_system);
         _sandboxes[key] = s;
@@ -226,6 +236,7 @@ public sealed class NetworkNodeDriver
     private async Task ShutdownAsync()
     {
         await Task.WhenAll(_sandboxes.Values.Select(s => s.DestroyAsync(_networks)));
+        foreach (var key in _sandboxes.Keys) _registry.Remove(key);
         _sandboxes.Clear();
         await _networks.DisposeAsync();
         await _system.Terminate();

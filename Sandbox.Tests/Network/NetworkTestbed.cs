@@ -76,7 +76,21 @@ public sealed class NetworkTestbed : IAsyncLifetime
             "--user=root", "--group=root", "--local-ttl=60",
             $"--host-record=allowed.test,{Allowed}", $"--host-record=other.test,{Other}", $"--host-record=wild.test,{Apex}",
             $"--host-record=a.wild.test,{Wild}", $"--host-record=b.c.wild.test,{Wild}", $"--host-record=private.test,{Private}"));
-        Driver = await NetworkDriverClient.StartAsync(NodeNs, new Dictionary<string, string>
+        Driver = await StartDriverAsync();
+    }
+
+    /// <summary>Kills the node process with SIGKILL and starts a new one in the same namespace and
+    /// data directory, as after a crash; returns the new one's log of its start.</summary>
+    public async Task<string> CrashAndRestartDriverAsync()
+    {
+        await Driver.CrashAsync();
+        await Driver.DisposeAsync();
+        Driver = await StartDriverAsync();
+        return Driver.Stderr;
+    }
+
+    private Task<NetworkDriverClient> StartDriverAsync() =>
+        NetworkDriverClient.StartAsync(NodeNs, new Dictionary<string, string>
         {
             ["RUNSC_DISABLE_NETWORKING"] = "false",
             ["SANDBOX_NETWORK_DNS"] = Resolver,
@@ -89,7 +103,6 @@ public sealed class NetworkTestbed : IAsyncLifetime
             ["TEST_NETWORK_MAX_CONNECTIONS"] = MaxConnections.ToString(),
             ["TEST_NETWORK_DNS_PER_SECOND"] = "20",
         });
-    }
 
     /// <summary>GET from the node's namespace itself (no sandbox, no policy): shows a target is really there.</summary>
     public async Task<string> FromNodeAsync(string url) =>
