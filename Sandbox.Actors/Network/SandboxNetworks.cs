@@ -41,6 +41,7 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
     private readonly SemaphoreSlim _refill = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly int _preparedTarget;
+    private static readonly TimeSpan RefillDelay = TimeSpan.FromSeconds(1);
     private Nftables? _nft;
     private NftRuleset? _rules;
     private DnsForwarder? _dns;
@@ -96,8 +97,8 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
             await SweepAsync();
             throw;
         }
+        _ = Task.Run(RefillAsync);
         _log($"network: pool {Options.Subnet}, gateway and resolver {Options.Gateway} (forwarder port {_dns.Endpoint.Port}), upstream {string.Join(", ", Options.Upstreams)}");
-        _ = RefillAsync();
     }
 
     /// <summary>
@@ -162,7 +163,9 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
         _byAddress[Ipv4Cidr.ToUInt32(slot.Address)] = lease;
         _byKey[containerKey] = lease;
         Attachments.Set(containerKey, new ContainerNetwork(slot.NamespacePath, $"nameserver {Options.Gateway}\n"));
-        _ = RefillAsync();
+        // Never on this thread (starting `ip` forks this large process: 15-100 ms on the attach), and a
+        // moment later, so as not to compete for the CPU with the runsc start this attach precedes.
+        _ = Task.Delay(RefillDelay).ContinueWith(_ => RefillAsync(), TaskScheduler.Default);
         return lease;
     }
 

@@ -28,6 +28,7 @@ public sealed class NetworkNodeDriver
     private readonly RunscCli _cli;
     private readonly ActorSystem _system;
     private readonly ConcurrentDictionary<string, DriverSandbox> _sandboxes = new();
+    private readonly ConcurrentDictionary<string, NetworkLease> _bare = new();
     private readonly SemaphoreSlim _stdout = new(1, 1);
     private readonly string _imageBase;
 
@@ -186,6 +187,21 @@ public sealed class NetworkNodeDriver
                 _registry.Remove(key);
                 break;
             }
+            case "attach_only":
+            {
+                // a lease without a container: its namespace still has the address and routes runsc
+                // would take over, so host tools can measure the NAT path
+                var watch = Stopwatch.StartNew();
+                var lease = await _networks.AttachAsync(key, PolicyOf(r), CancellationToken.None);
+                reply["attach_ms"] = watch.Elapsed.TotalMilliseconds;
+                reply["namespace"] = Path.GetFileName(lease.NamespacePath);
+                reply["address"] = lease.Address.ToString();
+                _bare[key] = lease;
+                break;
+            }
+            case "release":
+                if (_bare.TryRemove(key, out var bare)) await _networks.ReleaseAsync(bare);
+                break;
             case "leases":
                 reply["leases"] = new JsonArray(_networks.Leases.Select(l => (JsonNode)new JsonObject
                     { ["key"] = l.ContainerKey, ["address"] = l.Address.ToString(), ["namespace"] = l.NamespacePath }).ToArray());
