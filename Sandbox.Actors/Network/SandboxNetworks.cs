@@ -50,7 +50,8 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
     public NetworkOptions Options { get; }
     /// <summary>Read by RunscCli and OciBundle (give it to <c>RunscOptions.Networks</c>).</summary>
     public ContainerNetworks Attachments { get; } = new();
-    /// <summary>Four hex digits from the pool: in the names of our table, namespaces and interfaces.</summary>
+    /// <summary>Five hex digits from the pool and the node's network namespace: in the names of our
+    /// table, namespaces and interfaces (gs + tag + 8 hex of the slot = 15, the longest interface name).</summary>
     public string NodeTag { get; }
     public string TableName => $"gvisor_sandbox_{NodeTag}";
     public string NamespacePrefix => $"gs{NodeTag}-";
@@ -70,7 +71,11 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
         _plumbing = new NetworkPlumbing(ipBinary);
         _pool = new AddressPool(options.Subnet);
         _preparedTarget = Math.Max(0, preparedSlots);
-        NodeTag = Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(options.Subnet.ToString())))[..4].ToLowerInvariant();
+        // Namespace names live in /run/netns, shared by every network namespace of the machine: the tag
+        // also names the node's own network namespace, so nodes in different namespaces with the same
+        // pool (test nodes, containers) never sweep each other's. It survives a restart of the node.
+        var netns = File.ResolveLinkTarget("/proc/self/ns/net", false)?.Name ?? "";
+        NodeTag = Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(options.Subnet + "|" + netns)))[..5].ToLowerInvariant();
     }
 
     /// <summary>Sweeps leftovers, checks the pool, builds the table and starts the DNS forwarder.</summary>
