@@ -65,7 +65,9 @@ public sealed class NftRuleset
               }
               chain input { type filter hook input priority filter; policy accept;
                 iifname "{{p}}" jump sandbox_to_node
+                ip daddr {{Gateway}} drop
               }
+              # the gateway (and the forwarder on it) is for sandboxes only
               chain sandbox_to_node {
                 ip daddr {{Gateway}} meta l4proto { tcp, udp } th dport {{DnsPort}} ct status dnat add @dnsrate { ip saddr limit rate over {{_options.DnsQueriesPerSecond * 2}}/second burst {{_options.DnsQueriesPerSecond * 4}} packets } drop
                 ip daddr {{Gateway}} meta l4proto { tcp, udp } th dport {{DnsPort}} ct status dnat accept

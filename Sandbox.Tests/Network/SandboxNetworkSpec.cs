@@ -240,4 +240,11 @@ public sealed class SandboxNetworkSpec(NetworkTestbed bed) : IAsyncLifetime
         var reply = await bed.Driver.SendAsync(new JsonObject { ["op"] = "apply", ["key"] = key, ["policy"] = Policy("none") });
         Assert.False((bool)reply["ok"]!);
     }
+
+    [Fact]
+    public async Task The_gateway_address_answers_nobody_but_sandboxes()
+    {
+        Assert.Equal("open", await bed.ConnectFromNodeAsync(NodeAddress, NodePort));
+        Assert.StartsWith("ERR", await bed.ConnectFromNodeAsync(bed.Gateway, NodePort));
+    }
 }
