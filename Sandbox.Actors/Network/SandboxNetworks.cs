@@ -103,6 +103,7 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
             throw;
         }
         _ = Task.Run(RefillAsync);
+        NetworkMetrics.Register(this);
         _log($"network: pool {Options.Subnet}, gateway and resolver {Options.Gateway} (forwarder port {_dns.Endpoint.Port}), upstream {string.Join(", ", Options.Upstreams)}");
     }
 
@@ -231,6 +232,8 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
         if (Attachments.Find(lease.ContainerKey) is { } attached && attached.NamespacePath == lease.NamespacePath)
             Attachments.Remove(lease.ContainerKey, attached);
         _dns?.Forget(lease);
+        try { NetworkMetrics.Released(UsageOf(lease)); }
+        catch (Exception) { /* the table is gone (shutdown): nothing to count */ }
         await DestroySlotAsync(lease.Slot);
     }
 
@@ -301,6 +304,7 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
     {
         if (_started == 0) return;
         _stopping.Cancel();
+        NetworkMetrics.Unregister(this);
         await _refill.WaitAsync(TimeSpan.FromSeconds(15));
         _dns?.Dispose();
         await Task.WhenAll(_byKey.Values.Select(ReleaseAsync));

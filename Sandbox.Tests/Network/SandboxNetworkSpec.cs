@@ -39,8 +39,9 @@ public sealed class SandboxNetworkSpec(NetworkTestbed bed) : IAsyncLifetime
             print(get('http://198.51.100.10/'))
             print(get('http://allowed.test/'))
             print(resolve('other.test'))
+            print(open('/etc/resolv.conf').read().strip())
             """);
-        Assert.Equal(["served-by 198.51.100.10", "served-by 198.51.100.10", Other], output.Split('\n'));
+        Assert.Equal(["served-by 198.51.100.10", "served-by 198.51.100.10", Other, $"nameserver {bed.Gateway}"], output.Split('\n'));
     }
 
     [Fact]
