@@ -127,7 +127,7 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
     {
         var subnet = Options.Subnet;
         foreach (var address in NodeAddresses())
-            if (subnet.Contains(address) && !address.Equals(Options.Gateway))
+            if (subnet.Contains(address))   // our own gateway address on lo was swept just before
                 throw new NetworkOptionsException(NetworkOptions.SubnetVariable, subnet.ToString(),
                     $"the node already has the address {address} in this range; choose a range no network of this node uses");
         foreach (var dst in await _plumbing.RouteDestinationsAsync(ct))

@@ -101,8 +101,23 @@ public class NetworkTestbed : IAsyncLifetime
         return Driver.Stderr;
     }
 
-    private Task<NetworkDriverClient> StartDriverAsync() =>
-        NetworkDriverClient.StartAsync(NodeNs, new Dictionary<string, string>
+    /// <summary>Stops the node gracefully and starts it again with <paramref name="extra"/> set (or
+    /// as configured by default without it).</summary>
+    public async Task RestartDriverAsync(IReadOnlyDictionary<string, string>? extra = null)
+    {
+        await Driver.DisposeAsync();
+        Driver = await StartDriverAsync(extra);
+    }
+
+    /// <summary>A second node process in the node namespace (the first keeps running).</summary>
+    public Task<NetworkDriverClient> StartAnotherDriverAsync(IReadOnlyDictionary<string, string> extra) => StartDriverAsync(extra);
+
+    private Task<NetworkDriverClient> StartDriverAsync(IReadOnlyDictionary<string, string>? extra = null) =>
+        NetworkDriverClient.StartAsync(NodeNs, new Dictionary<string, string>(Environment(extra)));
+
+    private IEnumerable<KeyValuePair<string, string>> Environment(IReadOnlyDictionary<string, string>? extra)
+    {
+        var env = new Dictionary<string, string>
         {
             ["RUNSC_DISABLE_NETWORKING"] = "false",
             ["SANDBOX_NETWORK_DNS"] = Resolver,
@@ -114,7 +129,10 @@ public class NetworkTestbed : IAsyncLifetime
             ["TEST_NETWORK_PREPARED_SLOTS"] = PreparedSlots.ToString(),
             ["TEST_NETWORK_MAX_CONNECTIONS"] = MaxConnections.ToString(),
             ["TEST_NETWORK_DNS_PER_SECOND"] = "20",
-        });
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;
+        return env;
+    }
 
     /// <summary>GET from the node's namespace itself (no sandbox, no policy): shows a target is really there.</summary>
     public async Task<string> FromNodeAsync(string url) =>
