@@ -38,7 +38,14 @@ public sealed record NetworkOptions
         "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
     }.Select(Ipv4Cidr.Parse).ToArray();
 
-    /// <summary>Whether this node gives sandboxes a network at all.</summary>
+    /// <summary>
+    /// Whether this node gives sandboxes a network at all. On a networked node every sandbox should
+    /// get a lease, <c>none</c> included (its rules then refuse everything and its lookups are
+    /// refused): gVisor reads a sandbox's interfaces only at start and restore, so a sandbox started
+    /// without one could never honour a later <c>PUT …/network</c>, which §6 allows "at any time" and
+    /// within a second. A sandbox on a node with networking off has no interface but loopback, and
+    /// only <c>none</c> is accepted there (<see cref="EnsureSupported"/>; the API answers 409).
+    /// </summary>
     public bool Enabled { get; init; }
     public IReadOnlyList<IPEndPoint> Upstreams { get; init; } = [];
     public Ipv4Cidr Subnet { get; init; } = DefaultSubnet;
