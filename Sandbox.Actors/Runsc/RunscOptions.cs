@@ -29,6 +29,9 @@ public sealed record RunscOptions
     public string RootfsPath { get; init; } = "/var/lib/gvisor-sandbox/rootfs";
     /// <summary>Per-sandbox resource limits (SECURITY.md says what enforces each, with and without cgroups).</summary>
     public ResourceLimits Limits { get; init; } = new();
+    /// <summary>The containers with a network lease (<see cref="Network.SandboxNetworks.Attachments"/>);
+    /// null on a node without networking. Every other container runs <c>--network=none</c>.</summary>
+    public Network.ContainerNetworks? Networks { get; init; }
 
     public static RunscOptions FromEnvironment(Func<string, string?>? env = null, string? dataDir = null)
     {
