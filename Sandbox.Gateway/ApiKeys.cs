@@ -85,6 +85,8 @@ public sealed class ApiKeyFilter(RouteAccess access) : IEndpointFilter
             var presented = ApiKeys.Presented(http.Request);
             if (!keys.Accepts(presented))
             {
+                (http.RequestServices.GetService(typeof(SandboxGateway)) as SandboxGateway)?.Audit.Record("authenticate", "refused", null, null,
+                    http.Connection.RemoteIpAddress?.ToString(), $"{(presented is null ? "no API key" : "an invalid API key")} on {http.Request.Path}");
                 http.Response.Headers.WWWAuthenticate = "Bearer";
                 return Results.Json(new
                 {

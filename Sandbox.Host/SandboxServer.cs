@@ -27,7 +27,6 @@ public static class SandboxServer
             NLog.LogManager.Setup().SetupExtensions(e => e.RegisterLayoutRenderer<Sandbox.Host.Logging.SandboxIdLayoutRenderer>("sandbox-id"));
             NLog.LogManager.Configuration = new NLog.Config.XmlLoggingConfiguration(nlogConfig);
             NLog.LogManager.Configuration!.Variables["minLevel"] = NLogLevel(s.LogLevel);
-            NLog.LogManager.Configuration.Variables["auditFile"] = Path.Combine(s.DataDir, "audit.jsonl");
             if (s.LogJson)
             {
                 var json = NLog.LogManager.Configuration.FindTargetByName("json");
@@ -78,7 +77,7 @@ public static class SandboxServer
             var system = sp.GetRequiredService<ActorSystem>();
             var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
             var audit = new Sandbox.Gateway.Audit.AuditLog(sp.GetRequiredService<ILoggerFactory>().CreateLogger(Sandbox.Gateway.Audit.AuditLog.LoggerName),
-                Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
+                Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Path.Combine(s.DataDir, "audit.jsonl"));
             return new SandboxGateway(system, region, gatewayOptions, audit);
         });
         builder.Services.AddSingleton<Sandbox.Gateway.Api.ISandboxApi>(sp => new Sandbox.Gateway.Api.SandboxApi(sp.GetRequiredService<SandboxGateway>()));
