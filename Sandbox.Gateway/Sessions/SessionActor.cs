@@ -253,6 +253,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         {
             if (r.SandboxId != _sandboxId || _handshake is not CreateSandbox) return;   // a late answer to an earlier attempt
             HandshakeAnswered();
+            PlacementBoard.Get(Context.System).Learned(r.Node, r.SandboxId);
             Follow(_placement!.OnHostRefused(r.Node, r.Reason, r.Busy, DateTime.UtcNow));
         });
         Receive<PlaceAgain>(_ => AskBoard());
