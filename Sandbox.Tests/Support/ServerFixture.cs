@@ -38,6 +38,9 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual SandboxHostSettings Customize(SandboxHostSettings s) => s;
 
+    /// <summary>Variables of this node's environment beyond the fixture's own (null: the fixture's or unset).</summary>
+    protected virtual string? ExtraEnvironment(string name) => null;
+
     public static string RootfsPath =>
         Environment.GetEnvironmentVariable("SANDBOX_ROOTFS") is { Length: > 0 } r ? r
         : Path.Combine(Environment.GetEnvironmentVariable("SANDBOX_DATA_DIR") ?? "/var/lib/gvisor-sandbox", "rootfs");
@@ -46,7 +49,7 @@ public class ServerFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(Dir);
         var port = FreePort();
-        var env = SandboxHostSettings.FromEnvironment(name => name switch
+        var env = SandboxHostSettings.FromEnvironment(name => ExtraEnvironment(name) ?? name switch
         {
             "PORT" => port.ToString(),
             "SANDBOX_DATA_DIR" => Path.Combine(Dir, "data"),
