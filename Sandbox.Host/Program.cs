@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Connections;
 using Sandbox.Host;
 using Sandbox.Host.Configuration;
 
@@ -26,9 +25,9 @@ catch (InvalidConfigurationException e)
 {
     return Refuse(e.Problems);
 }
-catch (IOException e) when (e.InnerException is AddressInUseException)
+catch (Exception e) when (StartFailures.Explain(e, settings) is { } problem)
 {
-    return Refuse([new ConfigurationProblem("PORT", settings.Port.ToString(), $"expected a free port: {settings.Host}:{settings.Port} is in use")]);
+    return Refuse([problem]);
 }
 return 0;
 
