@@ -14,13 +14,6 @@ public sealed class Accepts<T>(string description, Func<string, T> parse)
     /// <summary>The same values, described differently (e.g. "a whole number of seconds …").</summary>
     public Accepts<T> Described(string description) => new(description, parse);
 
-    /// <summary>A further condition on a parsed value, with the words that say what it needs.</summary>
-    public Accepts<T> Where(Func<T, bool> condition, string description) => new(description, text =>
-    {
-        var value = parse(text);
-        return condition(value) ? value : throw new RejectedValueException();
-    });
-
     /// <summary>The parsed value turned into the type the option record holds (seconds into a TimeSpan).</summary>
     public Accepts<TResult> Select<TResult>(Func<T, TResult> convert) => new(Description, text => convert(parse(text)));
 }

@@ -4,19 +4,20 @@ namespace Sandbox.Host.Configuration;
 /// Binds the variables of <see cref="NodeEnvironment"/> into <see cref="SandboxHostSettings"/>, in
 /// declaration order, then checks the rules between them. Every problem is collected, so one start
 /// names every wrong variable at once; any problem stops the node.
+/// Microsoft.Extensions.Configuration's binder is not used: it reads only true/false as booleans,
+/// knows no ranges without a second validation pass, and its errors name configuration keys, not
+/// the value and what is accepted; the variables arrive as a plain lookup either way.
 /// </summary>
 public static class EnvironmentBinder
 {
     /// <summary>What an error line shows instead of a secret's value.</summary>
     public const string Hidden = "(hidden)";
 
-    public static SandboxHostSettings Bind(Func<string, string?> env) => Bind(env, NodeEnvironment.Variables);
-
-    public static SandboxHostSettings Bind(Func<string, string?> env, IReadOnlyList<EnvVar> variables)
+    public static SandboxHostSettings Bind(Func<string, string?> env)
     {
         var settings = new SandboxHostSettings();
         var problems = new List<ConfigurationProblem>();
-        foreach (var variable in variables)
+        foreach (var variable in NodeEnvironment.Variables)
         {
             var raw = env(variable.Name);
             var text = raw?.Trim();
