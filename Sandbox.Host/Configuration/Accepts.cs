@@ -98,7 +98,8 @@ public static partial class Accepts
     /// <summary>The address of a node of this cluster (the actor system is always named "sandbox").</summary>
     public static readonly Accepts<string> AkkaAddress = new("akka.tcp://sandbox@host:port (akka.ssl.tcp://… with TLS)", text =>
         ActorPath.TryParseAddress(text, out var a) && a.System == "sandbox" && a.Host is not null && a.Port is > 0 and <= 65535
-        && a.Protocol is "akka.tcp" or "akka.ssl.tcp"
+        // adapters (SANDBOX_AKKA_HOCON's applied-adapters) insert their name: akka.trttl.tcp
+        && a.Protocol.StartsWith("akka.", StringComparison.Ordinal) && a.Protocol.EndsWith(".tcp", StringComparison.Ordinal)
             ? a.ToString()
             : throw new RejectedValueException());
 
