@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sandbox.Host.Configuration;
 
 namespace Sandbox.Host.Admin;
 

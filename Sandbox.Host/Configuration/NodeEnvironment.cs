@@ -20,7 +20,9 @@ namespace Sandbox.Host.Configuration;
 ///      files, lists; <c>Secret = true</c> keeps a value out of error lines; a rule between several
 ///      variables goes into <see cref="NodeConfigurationRules"/>);
 ///   3. add its row to the README's configuration table (ConfigurationTableSpec compares the two and
-///      prints the row it expects).
+///      prints the row it expects);
+///   4. add a value it refuses to EnvironmentBindingSpec.BadValues and one it accepts, with the option
+///      it must land in, to GoodValues (the spec fails until every declared variable has both).
 /// A default that depends on another variable is <c>Computed("…")</c> with a <c>WhenUnset</c>, declared after that variable.
 /// </summary>
 public static class NodeEnvironment
