@@ -25,6 +25,19 @@ public sealed class ClusterCertificates : IDisposable
 
     public ClusterCertificates()
     {
+        try
+        {
+            (Authorities, Expired, OfAnotherAuthority, SelfSigned) = Make();
+        }
+        catch
+        {
+            Directory.Delete(Dir, recursive: true);
+            throw;
+        }
+    }
+
+    private (X509Certificate2Collection, X509Certificate2, X509Certificate2, X509Certificate2) Make()
+    {
         var script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../deploy/tls/make-certs.sh"));
         var psi = new ProcessStartInfo("bash", [script, Dir, .. Nodes]) { RedirectStandardError = true, RedirectStandardOutput = true };
         using (var p = Process.Start(psi)!)
@@ -33,25 +46,25 @@ public sealed class ClusterCertificates : IDisposable
             if (!p.WaitForExit(TimeSpan.FromSeconds(60))) { p.Kill(); throw new TimeoutException("make-certs.sh did not finish"); }
             if (p.ExitCode != 0) throw new InvalidOperationException($"make-certs.sh failed ({p.ExitCode}): {err.Result}");
         }
-        Authorities = new X509Certificate2Collection();
-        Authorities.ImportFromPemFile(AuthorityPath);
+        var authorities = new X509Certificate2Collection();
+        authorities.ImportFromPemFile(AuthorityPath);
 
         using var caCertificate = X509CertificateLoader.LoadCertificateFromFile(AuthorityPath);
         using var caKey = ECDsa.Create();
         caKey.ImportFromPem(File.ReadAllText(Path.Combine(Dir, "ca.key")));
         var now = DateTimeOffset.UtcNow;
-        Expired = Leaf("expired-node", caCertificate.SubjectName, caKey, now.AddDays(-30), now.AddDays(-1));
+        var expired = Leaf("expired-node", caCertificate.SubjectName, caKey, now.AddDays(-30), now.AddDays(-1));
 
         using var otherCaKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var otherCa = new CertificateRequest("CN=another cluster CA", otherCaKey, HashAlgorithmName.SHA256);
         otherCa.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         using var otherCaCertificate = otherCa.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
-        OfAnotherAuthority = Leaf("node-a", otherCaCertificate.SubjectName, otherCaKey, now.AddDays(-1), now.AddDays(30));
+        var ofAnotherAuthority = Leaf("node-a", otherCaCertificate.SubjectName, otherCaKey, now.AddDays(-1), now.AddDays(30));
 
         using var selfKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var self = new CertificateRequest("CN=node-a", selfKey, HashAlgorithmName.SHA256);
         AddLeafExtensions(self);
-        SelfSigned = Reimport(self.CreateSelfSigned(now.AddDays(-1), now.AddDays(30)));
+        return (authorities, expired, ofAnotherAuthority, Reimport(self.CreateSelfSigned(now.AddDays(-1), now.AddDays(30))));
     }
 
     /// <summary>A node certificate as the script makes them (serverAuth and clientAuth), signed by <paramref name="issuerKey"/>.</summary>

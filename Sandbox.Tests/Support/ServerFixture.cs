@@ -105,7 +105,8 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Stops the node (coordinated shutdown) and checks that it left nothing behind.</summary>
     public async Task StopAsync()
     {
-        if (_stopped) return;
+        // a node that never started (its settings were refused) has nothing to stop; its directory still goes
+        if (_stopped || App is null) return;
         _stopped = true;
         await App.StopAsync();
         await App.DisposeAsync();
