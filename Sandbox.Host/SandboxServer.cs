@@ -17,8 +17,10 @@ public static class SandboxServer
 {
     public static WebApplication Build(SandboxHostSettings s, Action<WebApplicationBuilder>? customize = null)
     {
+        // settings built in code get the same checks as those read from the environment
+        NodeConfigurationRules.Enforce(s);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseUrls($"http://{s.Host}:{s.Port}");
+        builder.WebHost.UseUrls($"http://{(s.Host.Contains(':') ? $"[{s.Host}]" : s.Host)}:{s.Port}");
         builder.WebHost.ConfigureKestrel(k => GatewayHttpLimits.Apply(k.Limits, s.Gateway));
         builder.Logging.ClearProviders();
         var nlogConfig = Path.Combine(AppContext.BaseDirectory, "nlog.config");

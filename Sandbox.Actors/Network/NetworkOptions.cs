@@ -3,7 +3,7 @@ using System.Net;
 namespace Sandbox.Actors.Network;
 
 /// <summary>
-/// The node's sandbox networking, from its environment:
+/// The node's sandbox networking, bound from the node's environment by its one configuration:
 /// <list type="bullet">
 /// <item><c>RUNSC_DISABLE_NETWORKING</c> — unset or <c>true</c>: networking is off on this node, every
 /// sandbox runs <c>--network=none</c> and only the policy <c>none</c> is accepted; <c>false</c>: on,
@@ -60,6 +60,13 @@ public sealed record NetworkOptions
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     public NetworkPolicy DefaultPolicy => Enabled ? NetworkPolicy.AllowAll : NetworkPolicy.None;
+    public bool Equals(NetworkOptions? o) =>
+        o is not null && Enabled == o.Enabled && Subnet.Equals(o.Subnet) && Upstreams.SequenceEqual(o.Upstreams) && AllowPrivate.SequenceEqual(o.AllowPrivate) &&
+        MaxConnectionsPerSandbox == o.MaxConnectionsPerSandbox && NewConnectionsPerSecond == o.NewConnectionsPerSecond &&
+        DnsQueriesPerSecond == o.DnsQueriesPerSecond && UpstreamTimeout == o.UpstreamTimeout;
+
+    public override int GetHashCode() => HashCode.Combine(Enabled, Subnet, Upstreams.Count, AllowPrivate.Count);
+
     /// <summary>The gateway and resolver address every sandbox sees (first host of the pool).</summary>
     public IPAddress Gateway => Ipv4Cidr.FromUInt32(Subnet.First + 1);
 
@@ -72,72 +79,7 @@ public sealed record NetworkOptions
                 $"networking is off on this node ({DisableNetworkingVariable} is not false): only egress '{NetworkEgressNames.None}' is possible");
     }
 
-    /// <summary>Reads and validates the variables.</summary>
-    /// <param name="env">the environment (default: the process's)</param>
-    /// <param name="resolvConf">the node's resolv.conf text, for the default upstream (default: read /etc/resolv.conf)</param>
-    /// <exception cref="NetworkOptionsException">a value that cannot be used, naming the variable</exception>
-    public static NetworkOptions FromEnvironment(Func<string, string?>? env = null, Func<string?>? resolvConf = null)
-    {
-        env ??= Environment.GetEnvironmentVariable;
-        resolvConf ??= () => File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : null;
-
-        var disable = env(DisableNetworkingVariable)?.Trim().ToLowerInvariant();
-        var enabled = disable switch
-        {
-            null or "" or "true" or "1" => false,
-            "false" or "0" => true,
-            _ => throw new NetworkOptionsException(DisableNetworkingVariable, env(DisableNetworkingVariable), "use true (no network, the default) or false"),
-        };
-
-        var subnetText = env(SubnetVariable);
-        var subnet = DefaultSubnet;
-        if (!string.IsNullOrWhiteSpace(subnetText))
-        {
-            if (!Ipv4Cidr.TryParse(subnetText, out subnet, out var why))
-                throw new NetworkOptionsException(SubnetVariable, subnetText, $"an IPv4 CIDR such as 10.213.0.0/16 is needed ({why})");
-            if (subnet.PrefixLength is < 8 or > 28)
-                throw new NetworkOptionsException(SubnetVariable, subnetText, "the prefix length must be 8 to 28 (room for a gateway and sandboxes)");
-        }
-
-        var allowPrivate = new List<Ipv4Cidr>();
-        foreach (var item in SplitList(env(AllowPrivateVariable)))
-        {
-            if (!Ipv4Cidr.TryParse(item, out var cidr, out var why))
-                throw new NetworkOptionsException(AllowPrivateVariable, env(AllowPrivateVariable), $"'{item}' is not an IPv4 CIDR ({why})");
-            if (cidr.Overlaps(subnet))
-                throw new NetworkOptionsException(AllowPrivateVariable, env(AllowPrivateVariable),
-                    $"'{item}' overlaps the sandbox pool {subnet} ({SubnetVariable}); sandboxes never reach each other");
-            allowPrivate.Add(cidr);
-        }
-
-        var dnsText = env(DnsVariable);
-        var upstreams = new List<IPEndPoint>();
-        foreach (var item in SplitList(dnsText))
-        {
-            if (!TryParseEndpoint(item, out var endpoint))
-                throw new NetworkOptionsException(DnsVariable, dnsText, $"'{item}' is not an IPv4 address with an optional :port");
-            if (subnet.Contains(endpoint!.Address))
-                throw new NetworkOptionsException(DnsVariable, dnsText, $"'{item}' is inside the sandbox pool {subnet}");
-            upstreams.Add(endpoint);
-        }
-        // The DNS library sends to every upstream on one port.
-        if (upstreams.Select(u => u.Port).Distinct().Count() > 1)
-            throw new NetworkOptionsException(DnsVariable, dnsText, "every resolver must use the same port");
-        if (upstreams.Count == 0)
-        {
-            upstreams.AddRange(NameserversOf(resolvConf()).Where(e => !subnet.Contains(e.Address)));
-            if (enabled && upstreams.Count == 0)
-                throw new NetworkOptionsException(DnsVariable, dnsText,
-                    "no upstream resolver: set it (IPv4 addresses, comma-separated), the node's /etc/resolv.conf has no IPv4 nameserver");
-        }
-
-        return new NetworkOptions { Enabled = enabled, Subnet = subnet, AllowPrivate = allowPrivate, Upstreams = upstreams };
-    }
-
-    private static IEnumerable<string> SplitList(string? value) =>
-        (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static bool TryParseEndpoint(string text, out IPEndPoint? endpoint)
+    public static bool TryParseEndpoint(string text, out IPEndPoint? endpoint)
     {
         endpoint = null;
         var parts = text.Split(':');

@@ -45,7 +45,7 @@ public sealed class NetworkNodeDriver
 
     public static async Task<int> RunAsync()
     {
-        var options = NetworkOptions.FromEnvironment() with
+        var options = Sandbox.Host.Configuration.SandboxHostSettings.FromEnvironment().Network with
         {
             MaxConnectionsPerSandbox = int.Parse(Environment.GetEnvironmentVariable("TEST_NETWORK_MAX_CONNECTIONS") ?? "32"),
             NewConnectionsPerSecond = int.Parse(Environment.GetEnvironmentVariable("TEST_NETWORK_NEW_CONNECTIONS_PER_SECOND") ?? "50"),
@@ -55,7 +55,7 @@ public sealed class NetworkNodeDriver
         var networks = new SandboxNetworks(options, line => Console.Error.WriteLine(line), prepared);
         await networks.StartAsync();
         var dataDir = Environment.GetEnvironmentVariable("SANDBOX_DATA_DIR")!;
-        var cli = new RunscCli(RunscOptions.FromEnvironment(null, dataDir) with { Networks = networks.Attachments });
+        var cli = new RunscCli(Sandbox.Host.Configuration.SandboxHostSettings.FromEnvironment().Runsc with { Networks = networks.Attachments });
         // like a node: containers a crashed predecessor left are removed first (their networks were swept by StartAsync)
         var registry = new ContainerRegistry(dataDir);
         var leftovers = await registry.DestroyAllAsync(cli);

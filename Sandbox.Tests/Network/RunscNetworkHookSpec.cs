@@ -11,7 +11,7 @@ public sealed class RunscNetworkHookSpec
     {
         var networks = new ContainerNetworks();
         networks.Set("sandbox-net", new ContainerNetwork("/run/netns/gsabcde-12345678", "nameserver 10.213.0.1\n"));
-        return (RunscOptions.FromEnvironment(_ => null) with { Networks = networks }, networks);
+        return (new RunscOptions() with { Networks = networks }, networks);
     }
 
     [Fact]

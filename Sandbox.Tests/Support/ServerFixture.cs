@@ -38,6 +38,9 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual SandboxHostSettings Customize(SandboxHostSettings s) => s;
 
+    /// <summary>Variables of this node's environment beyond the fixture's own (null: the fixture's or unset).</summary>
+    protected virtual string? ExtraEnvironment(string name) => null;
+
     public static string RootfsPath =>
         Environment.GetEnvironmentVariable("SANDBOX_ROOTFS") is { Length: > 0 } r ? r
         : Path.Combine(Environment.GetEnvironmentVariable("SANDBOX_DATA_DIR") ?? "/var/lib/gvisor-sandbox", "rootfs");
@@ -46,7 +49,7 @@ public class ServerFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(Dir);
         var port = FreePort();
-        var env = SandboxHostSettings.FromEnvironment(name => name switch
+        var env = SandboxHostSettings.FromEnvironment(name => ExtraEnvironment(name) ?? name switch
         {
             "PORT" => port.ToString(),
             "SANDBOX_DATA_DIR" => Path.Combine(Dir, "data"),
@@ -102,7 +105,8 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Stops the node (coordinated shutdown) and checks that it left nothing behind.</summary>
     public async Task StopAsync()
     {
-        if (_stopped) return;
+        // a node that never started (its settings were refused) has nothing to stop; its directory still goes
+        if (_stopped || App is null) return;
         _stopped = true;
         await App.StopAsync();
         await App.DisposeAsync();
