@@ -166,6 +166,16 @@ public class ExecuteEndpointSpec(ServerFixture server) : IClassFixture<ServerFix
         await Eventually(() => Assert.Empty(Directory.GetDirectories(bundles)), TimeSpan.FromSeconds(20));
     }
 
+    internal static async Task Eventually(Func<Task> assertion, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            try { await assertion(); return; }
+            catch (Exception) when (DateTime.UtcNow < deadline) { await Task.Delay(200); }
+        }
+    }
+
     internal static async Task Eventually(Action assertion, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;

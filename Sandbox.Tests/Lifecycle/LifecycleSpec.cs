@@ -102,8 +102,12 @@ public class LifecycleSpec(ServerFixture server) : IClassFixture<ServerFixture>
             Assert.Equal("paused", paused.State);
             Assert.Null(paused.Node);
             Assert.DoesNotContain(server.Leftovers(), l => l.Contains(v.SandboxId) && l.StartsWith("registered"));
-            var listed = Ok(await Api.ListAsync(Local, new SandboxQuery(new Dictionary<string, string>(), "paused"), default));
-            Assert.Contains(v.SandboxId, listed.Select(x => x.SandboxId));
+            // the catalog follows each change within moments
+            await ExecuteEndpointSpec.Eventually(async () =>
+            {
+                var listed = Ok(await Api.ListAsync(Local, new SandboxQuery(new Dictionary<string, string>(), "paused"), default));
+                Assert.Contains(v.SandboxId, listed.Select(x => x.SandboxId));
+            }, TimeSpan.FromSeconds(5));
 
             var resumed = Ok(await Api.ResumeAsync(WithToken(v), v.SandboxId, default));
             Assert.Equal("running", resumed.State);
