@@ -10,5 +10,6 @@ root.Subcommands.Add(ShardingCommands.Build());
 root.Subcommands.Add(SandboxCommands.Build());
 root.Subcommands.Add(NodeCommands.Build());
 root.Subcommands.Add(LogCommands.Build());
+root.Subcommands.Add(AuditCommands.Build());
 root.Subcommands.Add(ActorCommands.Build());
 return await root.Parse(args).InvokeAsync();

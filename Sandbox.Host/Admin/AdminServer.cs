@@ -21,6 +21,7 @@ public sealed class AdminServer(IServiceProvider node, SandboxHostSettings setti
     public static void Register(WebApplicationBuilder builder, SandboxHostSettings s, NodeResources resources)
     {
         AdminAccess.Validate(s);
+        MetricsHistoryService.Register(builder, s, resources);
         if (s.AdminPort == 0) return;
         builder.Services.AddHostedService(sp => new AdminServer(sp, s, resources, sp.GetRequiredService<ILogger<AdminServer>>()));
     }
@@ -43,6 +44,7 @@ public sealed class AdminServer(IServiceProvider node, SandboxHostSettings setti
         app.UseAdminErrors();
         app.UseAdminToken(settings.AdminToken);
         app.MapDashboard();
+        app.MapHistoryAdmin();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapClusterAdmin();
         app.MapShardingAdmin();
