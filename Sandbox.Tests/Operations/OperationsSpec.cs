@@ -4,7 +4,7 @@ using Sandbox.Actors.Sandboxes;
 using Sandbox.Core.Sandboxes;
 using Sandbox.Tests.Support;
 
-namespace Sandbox.Tests;
+namespace Sandbox.Tests.Operations;
 
 /// <summary>
 /// The cluster of deploy/local (three hosts, two gateways, PostgreSQL) on BASE_PORT 18600 with an
@@ -15,7 +15,12 @@ public sealed class OperationsClusterFixture : LocalClusterFixture
     public const string Token = "ops-spec-token-5f1d";
     public override int BasePort => 18_600;
 
-    protected override void AddEnvironment(IDictionary<string, string?> env) => env["SANDBOX_ADMIN_TOKEN"] = Token;
+    protected override void AddEnvironment(IDictionary<string, string?> env)
+    {
+        env["SANDBOX_ADMIN_TOKEN"] = Token;
+        // the dashboard test waits for a sample that has seen its sandboxes: every 2 s rather than 10
+        env["SANDBOX_AKKA_HOCON"] = "sandbox.metrics-history.interval = 2s";
+    }
 
     public record Node(string Name, int Pid, int HttpPort, int AkkaPort, int AdminPort)
     {
@@ -36,35 +41,13 @@ public sealed class OperationsClusterFixture : LocalClusterFixture
 
     public Node Named(string name) => Nodes.Single(n => n.Name == name);
 
-    public static string RepoRoot => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../.."));
+    public static string RepoRoot => Sandboxctl.RepoRoot;
 
     /// <summary>Runs ./sandboxctl from the repository root: exit code, stdout, stderr.</summary>
-    public static async Task<(int Exit, string Out, string Err)> Ctl(string? token, params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(RepoRoot, "sandboxctl"), args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
-        psi.Environment.Remove("SANDBOXCTL_TOKEN");
-        psi.Environment.Remove("SANDBOXCTL_NODE");
-        if (token is not null) psi.Environment["SANDBOXCTL_TOKEN"] = token;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"sandboxctl {string.Join(' ', args)} did not finish");
-        }
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int Exit, string Out, string Err)> Ctl(string? token, params string[] args) => Sandboxctl.Run(token, args);
 
     /// <summary>sandboxctl --json with the token; fails the test with its stderr on a non-zero exit.</summary>
-    public static async Task<JsonElement> CtlJson(string node, params string[] args)
-    {
-        var (exit, stdout, stderr) = await Ctl(Token, ["--node", node, "--json", .. args]);
-        Assert.True(exit == 0, $"sandboxctl {string.Join(' ', args)} exited {exit}: {stderr}");
-        return JsonDocument.Parse(stdout).RootElement.Clone();
-    }
+    public static Task<JsonElement> CtlJson(string node, params string[] args) => Sandboxctl.Json(node, Token, args);
 
     public static HttpClient Http(string? token = Token)
     {
@@ -219,43 +202,73 @@ public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<Op
     }
 
     [Fact]
-    public async Task The_dashboard_shows_members_and_sandboxes_in_a_headless_browser()
+    public async Task The_dashboard_charts_every_host_and_lists_paused_and_ended_sandboxes_beside_running_ones_in_a_headless_browser()
     {
-        var (c, id, _) = await CheckpointSpec.Create(cluster.Gateway1, Plain);
-        await using (c)
+        var checkpointed = new { idle_timeout = 300, enable_checkpoint = true };
+        var (resumed, resumedId, resumedToken) = await CheckpointSpec.Create(cluster.Gateway1, checkpointed);
+        var (paused, pausedId, _) = await CheckpointSpec.Create(cluster.Gateway2, checkpointed);
+        var (ended, endedId, _) = await CheckpointSpec.Create(cluster.Gateway1, Plain);
+        WsClient? back = null;
+        try
         {
+            await CheckpointSpec.Run(resumed, "python", "print('chart me')");
+            await CheckpointSpec.Checkpoint(resumed);
+            back = await WsClient.ConnectAsync(new Uri(cluster.Gateway2, $"/attach/{resumedId}?sandbox_token={resumedToken}"));
+            Assert.Contains(S + SandboxStatus.Running, await back.ReadUntilAsync(e => e == S + SandboxStatus.Running || e.Contains("ERROR"), TimeSpan.FromSeconds(90)));
+            await CheckpointSpec.Checkpoint(paused);
+            await ended.SendAsync(new { action = "kill_sandbox" });
+            await ended.ReadUntilClosedAsync();
+            await WaitForHistoryWithEveryOperation();
+
             var outDir = Path.Combine(cluster.Dir, "dashboard-test");
             Directory.CreateDirectory(outDir);
             var url = $"{Gateway0Admin}/?access_token={OperationsClusterFixture.Token}";
-            var dom = await Chromium(outDir, "--dump-dom", url);
+            var dom = await HeadlessChromium.DumpDom(outDir, url);
             foreach (var node in cluster.Nodes.Where(n => n.Alive)) Assert.Contains(node.Address, dom);
-            Assert.Contains(id, dom);
             Assert.Contains("members up", dom);
+            foreach (var chart in HeadlessChromium.Charts)
+            {
+                var (points, draws, series) = HeadlessChromium.Chart(dom, chart);
+                Assert.True(points > 0 && draws > 0 && series > 0, $"{chart}: {points} points, {draws} draws, {series} series with data");
+            }
+            // memory per host: a sandboxes line and an available line for each host
+            var hosts = cluster.Nodes.Count(n => n.Alive && n.Name.StartsWith("host"));
+            Assert.True(HeadlessChromium.Chart(dom, "chart-memory").SeriesDrawn >= 2 * hosts, $"not every one of the {hosts} hosts' memory was drawn");
+            Assert.Contains("state-running", HeadlessChromium.Row(dom, resumedId));
+            Assert.Contains("state-paused", HeadlessChromium.Row(dom, pausedId));
+            var gone = HeadlessChromium.Row(dom, endedId);
+            Assert.Contains("state-ended", gone);
+            Assert.Contains("killed", gone);
 
-            var png = Path.Combine(outDir, "dashboard.png");
-            await Chromium(outDir, $"--screenshot={png}", url);
-            var bytes = await File.ReadAllBytesAsync(png);
-            Assert.True(bytes.Length > 1000, $"screenshot of {bytes.Length} bytes");
-            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
-
-            await c.SendAsync(new { action = "kill_sandbox" });
-            await c.ReadUntilClosedAsync();
+            var png = Path.Combine(HeadlessChromium.ArtifactsDir, "dashboard-cluster.png");
+            await HeadlessChromium.Screenshot(outDir, url, png);
+        }
+        finally
+        {
+            foreach (var id in new[] { resumedId, pausedId })
+            {
+                try { await OperationsClusterFixture.Ctl(OperationsClusterFixture.Token, "--node", Gateway0Admin, "sandbox", "kill", id); } catch (Exception) { }
+            }
+            if (back is not null) await back.DisposeAsync();
+            await resumed.DisposeAsync();
+            await paused.DisposeAsync();
+            await ended.DisposeAsync();
         }
     }
 
-    private static async Task<string> Chromium(string outDir, string what, string url)
+    /// <summary>Until the hosts' latest samples have seen a create, an exec and a restore in their last minute (bounded).</summary>
+    private async Task WaitForHistoryWithEveryOperation()
     {
-        var psi = new ProcessStartInfo("chromium",
-            ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900", "--virtual-time-budget=5000", $"--user-data-dir={Path.Combine(outDir, "profile")}", what, url])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("chromium did not start (scripts/install-deps.sh installs it)");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); throw new TimeoutException("chromium did not finish: " + await stderr); }
-        Assert.True(p.ExitCode == 0, $"chromium exited {p.ExitCode}: {await stderr}");
-        return await stdout;
+        using var http = OperationsClusterFixture.Http();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var hosts = JsonDocument.Parse(await http.GetStringAsync(Gateway0Admin + "/admin/history")).RootElement.GetProperty("hosts").EnumerateArray().ToList();
+            var latest = hosts.Select(h => h.GetProperty("samples").EnumerateArray().LastOrDefault()).Where(s => s.ValueKind == JsonValueKind.Object).ToList();
+            if (new[] { "create", "exec", "restore" }.All(op => latest.Any(s => s.GetProperty(op).GetProperty("count").GetInt32() > 0))) return;
+            Assert.True(DateTime.UtcNow < deadline, $"the hosts' history never saw every operation: {string.Join(", ", latest)}");
+            await Task.Delay(500);
+        }
     }
 
     [Fact]
