@@ -6,8 +6,9 @@ using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Host.Admin;
 
-/// <summary><c>sandboxctl sandbox …</c>: every sandbox of the cluster, one sandbox's state and location,
-/// and the operator's checkpoint and kill, all through the shard region.</summary>
+/// <summary><c>sandboxctl sandbox …</c>: the sandboxes of the cluster (<see cref="SandboxListing"/>: the
+/// catalog and the hosts), one sandbox's description and history, its location, and the operator's
+/// checkpoint and kill through the shard region.</summary>
 public static class SandboxEndpoints
 {
     /// <summary>Generous: right after a node left, its shards are re-homed on first use.</summary>
