@@ -7,20 +7,53 @@ namespace Sandbox.Actors.Telemetry;
 /// the gofer, the runsc parent) and the ptrace stubs the sentry forks (which have no command line of
 /// their own): the processes whose <c>--root=</c> is one of this node's containers', and everything
 /// below them. Their PSS (from <c>smaps_rollup</c>) adds up without counting the sentry's memory file
-/// twice; RSS (from <c>statm</c>) stands in where smaps_rollup is missing.
+/// twice; RSS (from <c>statm</c>) stands in where smaps_rollup is missing. A sandbox's writable layer
+/// is a tmpfs (the disk limit) whose pages no process maps: its used space is added from statfs.
 /// </summary>
 public static class HostMemory
 {
     private const string Proc = "/proc";
 
-    public static HostMemoryReading Read(RunscOptions runsc, IEnumerable<string> containerKeys)
+    public static HostMemoryReading Read(RunscOptions runsc, IReadOnlyCollection<string> containerKeys)
     {
         var (available, total) = ParseMeminfo(SafeRead(Path.Combine(Proc, "meminfo")) ?? "");
         var roots = containerKeys.Select(k => "--root=" + runsc.RootDirFor(k)).ToHashSet(StringComparer.Ordinal);
         var pids = roots.Count == 0 ? [] : SandboxProcesses(roots);
-        long bytes = 0;
-        foreach (var pid in pids) bytes += ProcessBytes(pid) ?? 0;
-        return new HostMemoryReading(bytes, pids.Count, available, total);
+        long processes = 0;
+        foreach (var pid in pids) processes += ProcessBytes(pid) ?? 0;
+        long layers = 0;
+        if (containerKeys.Count > 0)
+        {
+            var tmpfs = TmpfsMountPoints(SafeRead(Path.Combine(Proc, "self", "mounts")) ?? "");
+            foreach (var key in containerKeys)
+            {
+                var layer = Path.Combine(runsc.BundleDirFor(key), "layer");
+                if (tmpfs.Contains(layer)) layers += UsedBytes(layer);
+            }
+        }
+        return new HostMemoryReading(processes + layers, layers, pids.Count, available, total);
+    }
+
+    /// <summary>The mount points of the tmpfs file systems in a /proc/PID/mounts text (octal escapes decoded).</summary>
+    public static IReadOnlySet<string> TmpfsMountPoints(string mounts)
+    {
+        var points = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in mounts.Split('\n'))
+        {
+            var f = line.Split(' ');
+            if (f.Length >= 3 && f[2] == "tmpfs") points.Add(System.Text.RegularExpressions.Regex.Replace(f[1], @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString()));
+        }
+        return points;
+    }
+
+    private static long UsedBytes(string mountPoint)
+    {
+        try
+        {
+            var d = new DriveInfo(mountPoint);
+            return Math.Max(0, d.TotalSize - d.TotalFreeSpace);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return 0; }
     }
 
     /// <summary>MemAvailable and MemTotal in bytes (0 when missing).</summary>

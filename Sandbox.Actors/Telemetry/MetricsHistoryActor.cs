@@ -88,7 +88,7 @@ public sealed class MetricsHistoryActor : ReceiveActor, IWithTimers
         var create = latencies.Create.Read(now);
         var sample = new MetricsSample(now, starting, running, byState?.GetValueOrDefault("paused"), byState?.GetValueOrDefault("ended"),
             create.Count, create, latencies.Exec.Read(now), latencies.Restore.Read(now),
-            memory.SandboxesBytes, memory.SandboxProcesses, memory.AvailableBytes, memory.TotalBytes);
+            memory.SandboxesBytes, memory.LayersBytes, memory.SandboxProcesses, memory.AvailableBytes, memory.TotalBytes);
         return new Sampled(sample, memory, byState, catalogError);
     }
 

@@ -4,7 +4,8 @@ namespace Sandbox.Actors.Telemetry;
 /// What a sandbox host looked like at <paramref name="At"/>, for the dashboard's charts: its sandboxes
 /// by state, its creates in the last minute, the last minute's create, exec and restore percentiles,
 /// and its memory. <paramref name="Paused"/> and <paramref name="Ended"/> are the whole cluster's (from
-/// the catalog), counted by one host only; null on the others.
+/// the catalog), counted by one host only; null on the others. <paramref name="SandboxesMemoryBytes"/>
+/// includes the writable layers (<paramref name="SandboxLayersBytes"/>), see <see cref="HostMemoryReading"/>.
 /// </summary>
 public sealed record MetricsSample(
     DateTimeOffset At,
@@ -17,6 +18,7 @@ public sealed record MetricsSample(
     Percentiles Exec,
     Percentiles Restore,
     long SandboxesMemoryBytes,
+    long SandboxLayersBytes,
     int SandboxProcesses,
     long MemAvailableBytes,
     long MemTotalBytes);

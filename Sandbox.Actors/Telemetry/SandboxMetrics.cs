@@ -50,7 +50,7 @@ public static class SandboxMetrics
     {
         Meter.CreateObservableGauge("sandbox.sandboxes", ObserveSandboxes, "{sandbox}", "Sandboxes with a container on this node, by state");
         Meter.CreateObservableGauge("sandbox.sandboxes.memory", () => PerNode(m => m.SandboxesBytes), "By",
-            "Memory this node's sandboxes use: the proportional set size of their gVisor processes");
+            "Memory this node's sandboxes use: the proportional set size of their gVisor processes and their writable layers (tmpfs)");
         Meter.CreateObservableGauge("sandbox.host.memory.available", () => PerNode(m => m.AvailableBytes), "By", "The machine's MemAvailable (/proc/meminfo)");
         Meter.CreateObservableGauge("sandbox.host.memory.total", () => PerNode(m => m.TotalBytes), "By", "The machine's MemTotal (/proc/meminfo)");
         Meter.CreateObservableGauge("sandbox.catalog.sandboxes", ObserveCatalog, "{sandbox}",

@@ -31,7 +31,7 @@ public static partial class HeadlessChromium
     private static async Task<string> Run(string profileDir, string what, string url)
     {
         var psi = new ProcessStartInfo("chromium",
-            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,1900", "--virtual-time-budget=6000",
+            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,1400", "--virtual-time-budget=6000",
              $"--user-data-dir={Path.Combine(profileDir, "profile")}", what, url])
         { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("chromium did not start (scripts/install-deps.sh installs it)");

@@ -54,16 +54,19 @@ public class MetricsHistorySpec(AdminNodeFixture node) : IClassFixture<AdminNode
             await using (var ws = await CheckpointSpec.Attach(node, v.SandboxId, v.SandboxToken!))
             {
                 await ws.ReadUntilAsync(e => e == S + SandboxStatus.Running);
-                Assert.Equal("42\n", CheckpointSpec.Stdout(await CheckpointSpec.Run(ws, "python", "print(6 * 7)")));
+                // 16 MiB in its writable layer (a tmpfs on the host: host memory no process maps)
+                Assert.Equal("held\n", CheckpointSpec.Stdout(await CheckpointSpec.Run(ws, "python",
+                    "open('/root/held', 'w').write('x' * (16 << 20))\nprint('held')")));
             }
-            var running = await SampleWhere(start, s => Count(s, "create") >= 1 && Count(s, "exec") >= 1 && s.GetProperty("running").GetInt32() >= 1,
-                "with the create, the exec and the running sandbox");
+            var running = await SampleWhere(start, s => Count(s, "create") >= 1 && Count(s, "exec") >= 1 && s.GetProperty("running").GetInt32() >= 1
+                                                        && s.GetProperty("sandboxLayersBytes").GetInt64() > 0, "with the create, the exec and the running sandbox's file");
             Assert.True(running.GetProperty("create").GetProperty("p50").GetDouble() > 0);
             Assert.True(running.GetProperty("create").GetProperty("p95").GetDouble() >= running.GetProperty("create").GetProperty("p50").GetDouble());
             Assert.True(running.GetProperty("createsLastMinute").GetInt32() >= 1);
             // its gVisor processes (runsc, sentry, gofer, stubs) hold more than 10 MiB, and the machine has memory left
             Assert.True(running.GetProperty("sandboxProcesses").GetInt32() >= 2, running.ToString());
-            Assert.True(running.GetProperty("sandboxesMemoryBytes").GetInt64() > 10L << 20, running.ToString());
+            Assert.True(running.GetProperty("sandboxLayersBytes").GetInt64() >= 16L << 20, running.ToString());
+            Assert.True(running.GetProperty("sandboxesMemoryBytes").GetInt64() > running.GetProperty("sandboxLayersBytes").GetInt64() + (10L << 20), running.ToString());
             var available = running.GetProperty("memAvailableBytes").GetInt64();
             Assert.True(available > 0 && available <= running.GetProperty("memTotalBytes").GetInt64(), running.ToString());
 

@@ -38,7 +38,7 @@ public class OperationsPartsSpec
     public void The_history_ring_keeps_the_last_hour_and_answers_what_came_after_a_time()
     {
         var ring = new MetricsHistory(capacity: 361);
-        MetricsSample At(int s) => new(T0.AddSeconds(s), 0, s, null, null, 0, Percentiles.None, Percentiles.None, Percentiles.None, 0, 0, 1, 2);
+        MetricsSample At(int s) => new(T0.AddSeconds(s), 0, s, null, null, 0, Percentiles.None, Percentiles.None, Percentiles.None, 0, 0, 0, 1, 2);
         for (var s = 0; s < 1000; s += 10) ring.Add(At(s));
         Assert.Equal(100, ring.Count);
         for (var s = 1000; s < 5000; s += 10) ring.Add(At(s));
@@ -60,6 +60,10 @@ public class OperationsPartsSpec
         Assert.Equal(("exe", 23195), HostMemory.ParseStat("23222 (exe) S 23195 23189 1 0 -1 4194560"));
         Assert.Equal(("a) b (c", 7), HostMemory.ParseStat("99 (a) b (c) R 7 1 1"));
         Assert.Null(HostMemory.ParseStat("garbage"));
+        var mounts = "tmpfs /tmp/b/runsc_bundle_k1/layer tmpfs rw,nosuid,nodev,size=1048576k 0 0\n" +
+                     "overlay /tmp/b/runsc_bundle_k1/rootfs overlay rw,lowerdir=/r 0 0\n" +
+                     "tmpfs /tmp/with\\040space tmpfs rw 0 0\n";
+        Assert.Equal(["/tmp/b/runsc_bundle_k1/layer", "/tmp/with space"], HostMemory.TmpfsMountPoints(mounts).Order());
     }
 
     [Fact]
