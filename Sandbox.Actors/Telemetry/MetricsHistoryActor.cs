@@ -82,7 +82,9 @@ public sealed class MetricsHistoryActor : ReceiveActor, IWithTimers
         string? catalogError = null;
         if (catalog is not null)
         {
-            try { byState = await catalog.CountByStateAsync(CancellationToken.None); }
+            // bounded: a database that hangs must not stop the sampling (the next tick waits for this one)
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try { byState = await catalog.CountByStateAsync(timeout.Token); }
             catch (Exception e) { catalogError = e.GetBaseException().Message; }
         }
         var create = latencies.Create.Read(now);
