@@ -10,5 +10,21 @@ root.Subcommands.Add(ShardingCommands.Build());
 root.Subcommands.Add(SandboxCommands.Build());
 root.Subcommands.Add(NodeCommands.Build());
 root.Subcommands.Add(LogCommands.Build());
+root.Subcommands.Add(AuditCommands.Build());
 root.Subcommands.Add(ActorCommands.Build());
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+// bad arguments: what is wrong on stderr and exit 2 (README), not the help text on stdout
+if (parsed.Errors.Count > 0)
+{
+    foreach (var e in parsed.Errors) Console.Error.WriteLine($"sandboxctl: {e.Message}");
+    Console.Error.WriteLine($"(see: {string.Join(' ', ["sandboxctl", .. CommandPath(parsed.CommandResult), "--help"])})");
+    return 2;
+}
+return await parsed.InvokeAsync();
+
+static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult? c)
+{
+    var names = new Stack<string>();
+    for (var r = c; r?.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent) names.Push(r.Command.Name);
+    return names;
+}

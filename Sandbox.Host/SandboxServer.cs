@@ -38,11 +38,8 @@ public static class SandboxServer
                     rule.Targets.Add(json);
                 }
             }
-            // the last lines in memory for `sandboxctl logs` (same level as the console)
-            var config = NLog.LogManager.Configuration;
-            var ring = new Sandbox.Host.Logging.LogRingTarget();
-            config.AddTarget(ring);
-            config.AddRule(NLog.LogLevel.FromString(NLogLevel(s.LogLevel)), NLog.LogLevel.Fatal, ring, "*");
+            // the last lines in memory for `sandboxctl logs` (same level as the console) and `sandboxctl audit`
+            Sandbox.Host.Logging.LogRings.Install(NLog.LogManager.Configuration, NLog.LogLevel.FromString(NLogLevel(s.LogLevel)));
             NLog.LogManager.ReconfigExistingLoggers();
         }
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);

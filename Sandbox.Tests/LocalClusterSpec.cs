@@ -12,7 +12,7 @@ namespace Sandbox.Tests;
 public class LocalClusterFixture : IAsyncLifetime
 {
     /// <summary>A cluster uses BASE_PORT up to BASE_PORT+204; random bases stay in 17_000–17_800 so that
-    /// they never meet the fixed clusters of other specs (18_600, 19_000) when they run at once.</summary>
+    /// they never meet the clusters of other specs (OperationsSpec's 16_000–16_894, 19_000) when they run at once.</summary>
     public virtual int BasePort { get; } = 17_000 + Random.Shared.Next(0, 60) * 10;
     /// <summary>Each host's room, small so that a test can fill the cluster.</summary>
     public const int SandboxesPerHost = 2;

@@ -2,8 +2,12 @@
 """Checks the deployment files as far as this machine allows (no Docker engine, no Kubernetes API):
 they parse, and they keep the properties the design depends on. Needs PyYAML (Debian: python3-yaml).
 
-    python3 deploy/validate.py
+    python3 deploy/validate.py                      # everything
+    python3 deploy/validate.py --grafana FILE       # another Grafana dashboard instead of grafana/sandbox-dashboard.json
+    python3 deploy/validate.py --dashboard-metrics  # print the metric names the dashboard queries, and check nothing else
 """
+import argparse
+import json
 import pathlib
 import re
 import sys
@@ -13,10 +17,77 @@ import yaml
 here = pathlib.Path(__file__).parent
 problems = []
 
+parser = argparse.ArgumentParser(description="checks the deployment files")
+parser.add_argument("--grafana", type=pathlib.Path, default=here / "grafana" / "sandbox-dashboard.json")
+parser.add_argument("--dashboard-metrics", action="store_true")
+args = parser.parse_args()
+
 
 def check(ok, what):
     if not ok:
         problems.append(what)
+
+
+# Grafana dashboard: it parses, and every metric it queries is one SandboxMetrics.cs defines, named the
+# way OpenTelemetry's Prometheus exporter names it (dots to underscores, the unit as a suffix: s ->
+# _seconds, By -> _bytes, {...} -> none; counters end in _total; histograms are _bucket/_sum/_count).
+UNIT_SUFFIX = {"s": "seconds", "ms": "milliseconds", "By": "bytes", "1": "ratio"}
+
+
+def exported_metric_names(source):
+    names = set()
+    calls = [("histogram", name, "s") for name in re.findall(r'\bLatency\("([^"]+)"', source)]
+    for kind, name, rest in re.findall(r'Meter\.Create(Histogram|Counter|UpDownCounter|ObservableGauge|ObservableCounter|ObservableUpDownCounter)(?:<\w+>)?\("([^"]+)",([^;]*)', source):
+        unit = re.search(r'"([^"]*)"', rest)
+        calls.append((kind.lower(), name, unit.group(1) if unit else ""))
+    for kind, name, unit in calls:
+        base = name.replace(".", "_").replace("-", "_")
+        suffix = "" if unit.startswith("{") or unit == "" else UNIT_SUFFIX.get(unit, unit)
+        if suffix and not base.endswith("_" + suffix):
+            base += "_" + suffix
+        if kind == "histogram":
+            names |= {base + "_bucket", base + "_sum", base + "_count"}
+        elif kind in ("counter", "observablecounter"):
+            names.add(base if base.endswith("_total") else base + "_total")
+        else:
+            names.add(base)
+    return names
+
+
+def dashboard_queries(path):
+    dashboard = json.loads(path.read_text())
+    exprs = []
+    panels = dashboard.get("panels", [])
+    check(isinstance(panels, list) and len(panels) > 0, f"{path.name}: panels")
+    check(len({p.get("id") for p in panels}) == len(panels), f"{path.name}: every panel has its own id")
+    for p in panels:
+        check({"x", "y", "w", "h"} <= set(p.get("gridPos", {})), f"{path.name}: panel {p.get('title')} has a gridPos")
+        for t in p.get("targets", []):
+            check(bool(t.get("expr")), f"{path.name}: panel {p.get('title')}: a target without expr")
+            exprs.append((p.get("title"), t.get("expr", "")))
+    return dashboard, exprs
+
+
+metrics_source = (here.parent / "Sandbox.Actors" / "Telemetry" / "SandboxMetrics.cs").read_text()
+exported = exported_metric_names(metrics_source)
+try:
+    grafana, grafana_exprs = dashboard_queries(args.grafana)
+except (OSError, json.JSONDecodeError) as e:
+    grafana, grafana_exprs = None, []
+    problems.append(f"{args.grafana}: {e}")
+queried = sorted({m for _, e in grafana_exprs for m in re.findall(r"\bsandbox_[a-z0-9_]+", e)})
+for title, expr in grafana_exprs:
+    for m in re.findall(r"\bsandbox_[a-z0-9_]+", expr):
+        check(m in exported, f"{args.grafana.name}: panel '{title}' queries {m}, which SandboxMetrics.cs does not export (it exports {', '.join(sorted(exported))})")
+if grafana is not None:
+    check(grafana.get("uid") and grafana.get("title"), f"{args.grafana.name}: uid and title")
+    check(any(i.get("pluginId") == "prometheus" for i in grafana.get("__inputs", [])), f"{args.grafana.name}: asks for a Prometheus data source on import")
+if args.dashboard_metrics:
+    if problems:
+        print("\n".join("problem: " + p for p in problems), file=sys.stderr)
+        sys.exit(1)
+    print("\n".join(queried))
+    sys.exit(0)
 
 
 # Kubernetes manifests
@@ -80,4 +151,5 @@ check("debootstrap --variant=minbase --include=python3 bookworm" in dockerfile, 
 if problems:
     print("\n".join("problem: " + p for p in problems))
     sys.exit(1)
-print(f"ok: {len(docs)} Kubernetes objects, {len(services)} compose services, Dockerfile")
+print(f"ok: {len(docs)} Kubernetes objects, {len(services)} compose services, Dockerfile, "
+      f"Grafana dashboard ({len(grafana_exprs)} queries of {len(queried)} metrics, all exported)")

@@ -24,4 +24,8 @@ public interface ISandboxCatalog
 
     /// <summary>How many sandboxes <paramref name="owner"/> holds that are not ended, and how many it created since <paramref name="createdSince"/>.</summary>
     Task<(int Held, int CreatedSince)> CountAsync(string owner, DateTimeOffset createdSince, CancellationToken ct);
+
+    /// <summary>How many sandboxes the catalog holds in each state (starting, running, paused, ended), for the
+    /// operators' charts and gauges; states without a sandbox are missing.</summary>
+    Task<IReadOnlyDictionary<string, int>> CountByStateAsync(CancellationToken ct);
 }

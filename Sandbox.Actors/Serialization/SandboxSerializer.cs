@@ -85,6 +85,9 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(DrainHost)] = "drain-host",
             [typeof(HostLoad)] = "host-load",
             [typeof(HostRefusedCreate)] = "host-refused-create",
+            // operations: a host's metrics history for the dashboard
+            [typeof(Telemetry.GetMetricsHistory)] = "get-metrics-history",
+            [typeof(Telemetry.MetricsHistoryReport)] = "metrics-history",
         };
 
         public static readonly IReadOnlyDictionary<string, Type> ByManifest = ByType.ToDictionary(kv => kv.Value, kv => kv.Key);

@@ -43,10 +43,38 @@ public static class SandboxMetrics
 
     private static readonly ConcurrentDictionary<(Operation, string), long> Started = new();
     private static readonly ConcurrentDictionary<string, HostCapacity> Hosts = new();
+    private static readonly ConcurrentDictionary<string, HostMemoryReading> Memory = new();
+    private static readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, int>> CatalogCounts = new();
 
     static SandboxMetrics()
     {
         Meter.CreateObservableGauge("sandbox.sandboxes", ObserveSandboxes, "{sandbox}", "Sandboxes with a container on this node, by state");
+        Meter.CreateObservableGauge("sandbox.sandboxes.memory", () => PerNode(m => m.SandboxesBytes), "By",
+            "Memory this node's sandboxes use: the proportional set size of their gVisor processes and their writable layers (tmpfs)");
+        Meter.CreateObservableGauge("sandbox.host.memory.available", () => PerNode(m => m.AvailableBytes), "By", "The machine's MemAvailable (/proc/meminfo)");
+        Meter.CreateObservableGauge("sandbox.host.memory.total", () => PerNode(m => m.TotalBytes), "By", "The machine's MemTotal (/proc/meminfo)");
+        Meter.CreateObservableGauge("sandbox.catalog.sandboxes", ObserveCatalog, "{sandbox}",
+            "Sandboxes in the catalog by state, the whole cluster's (paused and recently ended ones included); reported by one host");
+    }
+
+    /// <summary>The name of an operation's duration histogram (what <see cref="OperationLatencies"/> listens to).</summary>
+    public static string InstrumentOf(Operation op) => Latencies[op].Name;
+
+    /// <summary>The node's latest memory reading, for the memory gauges (the history actor measures every interval).</summary>
+    public static void MemoryMeasured(string node, HostMemoryReading reading) => Memory[node] = reading;
+
+    /// <summary>The catalog's sandboxes by state as this node counted them; null when it no longer counts them.</summary>
+    public static void CatalogCounted(string node, IReadOnlyDictionary<string, int>? byState)
+    {
+        if (byState is null) CatalogCounts.TryRemove(node, out _);
+        else CatalogCounts[node] = byState;
+    }
+
+    /// <summary>The node stops sampling: its memory and catalog gauges go away.</summary>
+    public static void ForgetSamples(string node)
+    {
+        Memory.TryRemove(node, out _);
+        CatalogCounts.TryRemove(node, out _);
     }
 
     /// <summary>A sandbox host reports its slots (<see cref="HostCapacity"/>) for the per-state gauge until disposed.</summary>
@@ -96,6 +124,16 @@ public static class SandboxMetrics
             yield return new Measurement<int>(starting, new("node", node), new("state", "starting"));
             yield return new Measurement<int>(Math.Max(0, c.Occupied - starting), new("node", node), new("state", "running"));
         }
+    }
+
+    private static IEnumerable<Measurement<long>> PerNode(Func<HostMemoryReading, long> value) =>
+        Memory.Select(m => new Measurement<long>(value(m.Value), new KeyValuePair<string, object?>("node", m.Key)));
+
+    private static IEnumerable<Measurement<int>> ObserveCatalog()
+    {
+        foreach (var (node, byState) in CatalogCounts)
+            foreach (var state in new[] { "starting", "running", "paused", "ended" })
+                yield return new Measurement<int>(byState.GetValueOrDefault(state), new("node", node), new("state", state));
     }
 
     private sealed class Untrack(string node) : IDisposable

@@ -20,6 +20,7 @@ public sealed class AdminServer(IServiceProvider node, SandboxHostSettings setti
 
     public static void Register(WebApplicationBuilder builder, SandboxHostSettings s, NodeResources resources)
     {
+        MetricsHistoryService.Register(builder, s, resources);
         if (s.AdminPort == 0) return;
         builder.Services.AddHostedService(sp => new AdminServer(sp, s, resources, sp.GetRequiredService<ILogger<AdminServer>>()));
     }
@@ -42,6 +43,7 @@ public sealed class AdminServer(IServiceProvider node, SandboxHostSettings setti
         app.UseAdminErrors();
         app.UseAdminToken(settings.AdminToken);
         app.MapDashboard();
+        app.MapHistoryAdmin();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapClusterAdmin();
         app.MapShardingAdmin();

@@ -6,8 +6,9 @@ using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Host.Admin;
 
-/// <summary><c>sandboxctl sandbox …</c>: every sandbox of the cluster, one sandbox's state and location,
-/// and the operator's checkpoint and kill, all through the shard region.</summary>
+/// <summary><c>sandboxctl sandbox …</c>: the sandboxes of the cluster (<see cref="SandboxListing"/>: the
+/// catalog and the hosts), one sandbox's description and history, its location, and the operator's
+/// checkpoint and kill through the shard region.</summary>
 public static class SandboxEndpoints
 {
     /// <summary>Generous: right after a node left, its shards are re-homed on first use.</summary>
@@ -19,30 +20,30 @@ public static class SandboxEndpoints
     {
         app.MapGet("/admin/hosts", async (AdminContext a) => Results.Json(new { hosts = await a.HostLoadsAsync() }));
 
-        app.MapGet("/admin/sandboxes", async (AdminContext a) =>
+        app.MapGet("/admin/sandboxes", async (AdminContext a, HttpRequest r) =>
         {
-            var loads = await a.HostLoadsAsync();
-            var rows = await Task.WhenAll(loads.SelectMany(l => l.SandboxIds.Select(id => (Host: l.Node, Id: id))).Select(async x =>
-            {
-                var info = await InfoOrNull(a, x.Id);
-                return new
-                {
-                    id = x.Id,
-                    host = x.Host,
-                    state = info?.State ?? "unknown",
-                    attached = info?.Attached,
-                    executionRunning = info?.ExecutionRunning,
-                    createdAt = info?.CreatedAt,
-                };
-            }));
-            return Results.Json(new { sandboxes = rows.OrderBy(r => r.host, StringComparer.Ordinal).ThenBy(r => r.id, StringComparer.Ordinal) });
+            var (filter, problem) = SandboxFilter.Parse(r.Query);
+            if (filter is null) return Results.Json(new { detail = problem }, statusCode: 400);
+            var listing = await SandboxListing.ListAsync(a, filter);
+            return Results.Json(new { sandboxes = listing.Sandboxes, catalogUnavailable = listing.CatalogUnavailable });
         });
 
         app.MapGet("/admin/sandboxes/{id}", async (AdminContext a, string id) =>
         {
             if (!SandboxIdentity.IsWellFormed(id)) return NotFound(id);
-            var info = await a.Region.Ask<SandboxInfo>(new GetSandboxInfo(id), Timeout);
-            return info.State == "new" ? NotFound(id) : Results.Json(Shape(info));
+            // an operator is trusted with every sandbox, whoever owns it (Access.Operator)
+            var described = await a.Region.Ask<object>(new DescribeSandbox(id, Access.Operator), Timeout);
+            if (described is not SandboxDescription d) return Refused(id, described);
+            var history = await a.Region.Ask<object>(new GetSandboxHistory(id, Access.Operator), Timeout);
+            var info = d.Summary.State is "starting" or "running" ? await InfoOrNull(a, id) : null;
+            var row = SandboxListing.FromCatalog(d.Summary) with { Attached = info?.Attached, ExecutionRunning = info?.ExecutionRunning };
+            return Results.Json(new
+            {
+                row.Id, row.State, node = row.Host, row.Owner, row.Labels, row.CreatedAt, row.LastActivityAt, row.ExpiresAt,
+                row.EndedAt, row.EndedReason, row.EndedDetail, d.Summary.IdleTimeoutSeconds,
+                onIdle = d.Summary.OnIdle.ToString().ToLowerInvariant(), d.Summary.EnableCheckpoint, row.Attached, row.ExecutionRunning,
+                history = history is SandboxHistory h ? h.Entries.Select(e => new { at = e.At, type = e.Type, detail = e.Detail }) : null,
+            });
         });
 
         app.MapGet("/admin/sandboxes/{id}/location", async (AdminContext a, string id) =>
@@ -73,16 +74,6 @@ public static class SandboxEndpoints
         catch (Exception) { return null; }
     }
 
-    public static object Shape(SandboxInfo i) => new
-    {
-        id = i.SandboxId,
-        state = i.State,
-        node = i.Node,
-        attached = i.Attached,
-        executionRunning = i.ExecutionRunning,
-        createdAt = i.CreatedAt,
-    };
-
     private static async Task<IResult> Admin(AdminContext a, string id, AdminAction action, TimeSpan timeout)
     {
         if (!SandboxIdentity.IsWellFormed(id)) return NotFound(id);
@@ -91,6 +82,13 @@ public static class SandboxEndpoints
         var status = r.Outcome switch { AdminOutcome.NotFound => 404, AdminOutcome.WrongState => 409, _ => 500 };
         return Results.Json(new { id, action = action.ToString().ToLowerInvariant(), ok = false, detail = r.Message }, statusCode: status);
     }
+
+    private static IResult Refused(string id, object answer) => answer switch
+    {
+        ApiRefused { Kind: ApiRefusal.NotFound } => NotFound(id),
+        ApiRefused r => Results.Json(new { detail = r.Detail }, statusCode: r.Kind == ApiRefusal.Conflict ? 409 : 500),
+        _ => Results.Json(new { detail = $"sandbox {id} answered {answer.GetType().Name} unexpectedly" }, statusCode: 500),
+    };
 
     private static IResult NotFound(string id) => Results.Json(new { detail = $"sandbox {id} not found" }, statusCode: 404);
 }

@@ -139,6 +139,16 @@ public sealed class SqlSandboxCatalog(Func<DbConnection> connect) : ISandboxCata
         return (Convert.ToInt32(r.GetValue(0)), Convert.ToInt32(r.GetValue(1)));
     }
 
+    public async Task<IReadOnlyDictionary<string, int>> CountByStateAsync(CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = Command(c, null, "SELECT state, COUNT(*) FROM sandbox_catalog GROUP BY state");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await r.ReadAsync(ct)) counts[r.GetString(0)] = Convert.ToInt32(r.GetValue(1));
+        return counts;
+    }
+
     private static SandboxSummary Read(DbDataReader r)
     {
         string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);

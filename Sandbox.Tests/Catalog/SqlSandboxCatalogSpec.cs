@@ -47,6 +47,7 @@ public class SqlSandboxCatalogSpec : IAsyncLifetime
         Assert.Equal(["sandbox-a", "sandbox-b"], ownedByA.Select(r => r.SandboxId).Order());
         Assert.Equal(["sandbox-b"], (await _catalog.QueryAsync(new CatalogQuery { States = ["paused"] }, default)).Select(r => r.SandboxId));
         Assert.Equal((2, 2), await _catalog.CountAsync("key-a", T0.AddMinutes(-1), default));
+        Assert.Equal(new Dictionary<string, int> { ["running"] = 2, ["paused"] = 1 }, await _catalog.CountByStateAsync(default));
     }
 
     [Fact]

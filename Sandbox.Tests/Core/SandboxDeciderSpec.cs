@@ -345,4 +345,20 @@ public class SandboxDeciderSpec
         Assert.Equal(["created", "started", "paused", "restored"], s.History.Select(h => h.Type));
         Assert.All(s.History, h => Assert.Equal(T0, h.At));
     }
+    [Fact]
+    public void An_operator_reads_the_description_and_history_of_a_sandbox_another_key_owns_and_that_key_alone_is_told_it_does_not_exist()
+    {
+        var owned = Run(New, new CreateSandbox(Id, TokenHash, Settings(), Session) { Owner = "key-1" }, new ContainerStarted("key-1", false));
+
+        var (_, described) = Step(owned, new DescribeSandbox(Id, Access.Operator), Operator);
+        Assert.Equal("key-1", Assert.IsType<SandboxDescription>(described.Effects.OfType<Send>().Single(m => m.To == Operator).Message).Summary.Owner);
+        var (_, history) = Step(owned, new GetSandboxHistory(Id, Access.Operator), Operator);
+        Assert.Equal(["created", "started"], Assert.IsType<SandboxHistory>(history.Effects.OfType<Send>().Single().Message).Entries.Select(e => e.Type));
+
+        var (_, stranger) = Step(owned, new DescribeSandbox(Id, new Access("key-2", null, KeysConfigured: true)), Other);
+        Assert.Equal(ApiRefusal.NotFound, Assert.IsType<ApiRefused>(stranger.Effects.OfType<Send>().Single().Message).Kind);
+        // an id that never existed is unknown to operators too
+        var (_, unknown) = Step(New, new DescribeSandbox(Id, Access.Operator), Operator);
+        Assert.Equal(ApiRefusal.NotFound, Assert.IsType<ApiRefused>(unknown.Effects.OfType<Send>().Single().Message).Kind);
+    }
 }

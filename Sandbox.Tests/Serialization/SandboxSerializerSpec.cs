@@ -38,6 +38,7 @@ public class SandboxSerializerSpec() : TestKit(ConfigurationFactory.ParseString(
             new SandboxEvents.CheckpointTaken("k", 1, "s", 2, DateTimeOffset.FromUnixTimeSeconds(3)) { Kind = CheckpointKind.Pause },
             new SandboxEvents.Ended(EndedReason.TtlExpired, "its lifetime ended", DateTimeOffset.FromUnixTimeSeconds(4)),
             new DescribeSandbox("sandbox-1", new Access("key-1", null, true)),
+            new GetSandboxHistory("sandbox-1", Access.Operator),
             new SandboxDescription(summary),
             new ApiRefused(ApiRefusal.Conflict, "ended"),
         ];

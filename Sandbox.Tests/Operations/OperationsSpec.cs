@@ -4,77 +4,9 @@ using Sandbox.Actors.Sandboxes;
 using Sandbox.Core.Sandboxes;
 using Sandbox.Tests.Support;
 
-namespace Sandbox.Tests;
+namespace Sandbox.Tests.Operations;
 
-/// <summary>
-/// The cluster of deploy/local (three hosts, two gateways, PostgreSQL) on BASE_PORT 18600 with an
-/// admin token, operated the way an operator would: the real ./sandboxctl, curl-like HTTP, Chromium.
-/// </summary>
-public sealed class OperationsClusterFixture : LocalClusterFixture
-{
-    public const string Token = "ops-spec-token-5f1d";
-    public override int BasePort => 18_600;
-
-    protected override void AddEnvironment(IDictionary<string, string?> env) => env["SANDBOX_ADMIN_TOKEN"] = Token;
-
-    public record Node(string Name, int Pid, int HttpPort, int AkkaPort, int AdminPort)
-    {
-        // deploy/local runs remoting with mutual TLS
-        public string Address => $"akka.ssl.tcp://sandbox@127.0.0.1:{AkkaPort}";
-        public string AdminUrl => $"http://127.0.0.1:{AdminPort}";
-        public bool Alive
-        {
-            get
-            {
-                try { return !Process.GetProcessById(Pid).HasExited; }
-                catch (ArgumentException) { return false; }
-            }
-        }
-    }
-
-    public IReadOnlyList<Node> Nodes => File.ReadAllLines(Path.Combine(Dir, "pids")).Select(l => l.Split(' '))
-        .Select(f => new Node(f[0], int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]), int.Parse(f[4]))).ToList();
-
-    public Node Named(string name) => Nodes.Single(n => n.Name == name);
-
-    public static string RepoRoot => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../.."));
-
-    /// <summary>Runs ./sandboxctl from the repository root: exit code, stdout, stderr.</summary>
-    public static async Task<(int Exit, string Out, string Err)> Ctl(string? token, params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(RepoRoot, "sandboxctl"), args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
-        psi.Environment.Remove("SANDBOXCTL_TOKEN");
-        psi.Environment.Remove("SANDBOXCTL_NODE");
-        if (token is not null) psi.Environment["SANDBOXCTL_TOKEN"] = token;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"sandboxctl {string.Join(' ', args)} did not finish");
-        }
-        return (p.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>sandboxctl --json with the token; fails the test with its stderr on a non-zero exit.</summary>
-    public static async Task<JsonElement> CtlJson(string node, params string[] args)
-    {
-        var (exit, stdout, stderr) = await Ctl(Token, ["--node", node, "--json", .. args]);
-        Assert.True(exit == 0, $"sandboxctl {string.Join(' ', args)} exited {exit}: {stderr}");
-        return JsonDocument.Parse(stdout).RootElement.Clone();
-    }
-
-    public static HttpClient Http(string? token = Token)
-    {
-        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null) http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        return http;
-    }
-}
-
+/// <summary>The deploy/local cluster operated the way an operator would: the real ./sandboxctl, curl-like HTTP, Chromium.</summary>
 [Collection(nameof(MultiProcessClusters))]
 public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<OperationsClusterFixture>
 {
@@ -220,43 +152,73 @@ public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<Op
     }
 
     [Fact]
-    public async Task The_dashboard_shows_members_and_sandboxes_in_a_headless_browser()
+    public async Task The_dashboard_charts_every_host_and_lists_paused_and_ended_sandboxes_beside_running_ones_in_a_headless_browser()
     {
-        var (c, id, _) = await CheckpointSpec.Create(cluster.Gateway1, Plain);
-        await using (c)
+        var checkpointed = new { idle_timeout = 300, enable_checkpoint = true };
+        var (resumed, resumedId, resumedToken) = await CheckpointSpec.Create(cluster.Gateway1, checkpointed);
+        var (paused, pausedId, _) = await CheckpointSpec.Create(cluster.Gateway2, checkpointed);
+        var (ended, endedId, _) = await CheckpointSpec.Create(cluster.Gateway1, Plain);
+        WsClient? back = null;
+        try
         {
+            await CheckpointSpec.Run(resumed, "python", "print('chart me')");
+            await CheckpointSpec.Checkpoint(resumed);
+            back = await WsClient.ConnectAsync(new Uri(cluster.Gateway2, $"/attach/{resumedId}?sandbox_token={resumedToken}"));
+            Assert.Contains(S + SandboxStatus.Running, await back.ReadUntilAsync(e => e == S + SandboxStatus.Running || e.Contains("ERROR"), TimeSpan.FromSeconds(90)));
+            await CheckpointSpec.Checkpoint(paused);
+            await ended.SendAsync(new { action = "kill_sandbox" });
+            await ended.ReadUntilClosedAsync();
+            await WaitForHistoryWithEveryOperation();
+
             var outDir = Path.Combine(cluster.Dir, "dashboard-test");
             Directory.CreateDirectory(outDir);
             var url = $"{Gateway0Admin}/?access_token={OperationsClusterFixture.Token}";
-            var dom = await Chromium(outDir, "--dump-dom", url);
+            var dom = await HeadlessChromium.DumpDom(outDir, url);
             foreach (var node in cluster.Nodes.Where(n => n.Alive)) Assert.Contains(node.Address, dom);
-            Assert.Contains(id, dom);
             Assert.Contains("members up", dom);
+            foreach (var chart in HeadlessChromium.Charts)
+            {
+                var (points, draws, series) = HeadlessChromium.Chart(dom, chart);
+                Assert.True(points > 0 && draws > 0 && series > 0, $"{chart}: {points} points, {draws} draws, {series} series with data");
+            }
+            // memory per host: a sandboxes line and an available line for each host
+            var hosts = cluster.Nodes.Count(n => n.Alive && n.Name.StartsWith("host"));
+            Assert.True(HeadlessChromium.Chart(dom, "chart-memory").SeriesDrawn >= 2 * hosts, $"not every one of the {hosts} hosts' memory was drawn");
+            Assert.Contains("state-running", HeadlessChromium.Row(dom, resumedId));
+            Assert.Contains("state-paused", HeadlessChromium.Row(dom, pausedId));
+            var gone = HeadlessChromium.Row(dom, endedId);
+            Assert.Contains("state-ended", gone);
+            Assert.Contains("killed", gone);
 
-            var png = Path.Combine(outDir, "dashboard.png");
-            await Chromium(outDir, $"--screenshot={png}", url);
-            var bytes = await File.ReadAllBytesAsync(png);
-            Assert.True(bytes.Length > 1000, $"screenshot of {bytes.Length} bytes");
-            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
-
-            await c.SendAsync(new { action = "kill_sandbox" });
-            await c.ReadUntilClosedAsync();
+            var png = Path.Combine(HeadlessChromium.ArtifactsDir, "dashboard-cluster.png");
+            await HeadlessChromium.Screenshot(outDir, url, png);
+        }
+        finally
+        {
+            foreach (var id in new[] { resumedId, pausedId })
+            {
+                try { await OperationsClusterFixture.Ctl(OperationsClusterFixture.Token, "--node", Gateway0Admin, "sandbox", "kill", id); } catch (Exception) { }
+            }
+            if (back is not null) await back.DisposeAsync();
+            await resumed.DisposeAsync();
+            await paused.DisposeAsync();
+            await ended.DisposeAsync();
         }
     }
 
-    private static async Task<string> Chromium(string outDir, string what, string url)
+    /// <summary>Until the hosts' latest samples have seen a create, an exec and a restore in their last minute (bounded).</summary>
+    private async Task WaitForHistoryWithEveryOperation()
     {
-        var psi = new ProcessStartInfo("chromium",
-            ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900", "--virtual-time-budget=5000", $"--user-data-dir={Path.Combine(outDir, "profile")}", what, url])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("chromium did not start (scripts/install-deps.sh installs it)");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); throw new TimeoutException("chromium did not finish: " + await stderr); }
-        Assert.True(p.ExitCode == 0, $"chromium exited {p.ExitCode}: {await stderr}");
-        return await stdout;
+        using var http = OperationsClusterFixture.Http();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var hosts = JsonDocument.Parse(await http.GetStringAsync(Gateway0Admin + "/admin/history")).RootElement.GetProperty("hosts").EnumerateArray().ToList();
+            var latest = hosts.Select(h => h.GetProperty("samples").EnumerateArray().LastOrDefault()).Where(s => s.ValueKind == JsonValueKind.Object).ToList();
+            if (new[] { "create", "exec", "restore" }.All(op => latest.Any(s => s.GetProperty(op).GetProperty("count").GetInt32() > 0))) return;
+            Assert.True(DateTime.UtcNow < deadline, $"the hosts' history never saw every operation: {string.Join(", ", latest)}");
+            await Task.Delay(500);
+        }
     }
 
     [Fact]
@@ -378,45 +340,6 @@ public class OperationsSpec(OperationsClusterFixture cluster) : IClassFixture<Op
                 try { await OperationsClusterFixture.Ctl(OperationsClusterFixture.Token, "--node", Gateway0Admin, "sandbox", "kill", id); } catch (Exception) { }
                 await c.DisposeAsync();
             }
-        }
-    }
-}
-
-/// <summary>A node whose admin API would be reachable from other machines refuses to start without a token.</summary>
-public class AdminAccessSpec
-{
-    [Fact]
-    public async Task A_node_refuses_to_start_with_its_admin_API_off_loopback_and_no_token()
-    {
-        var dataDir = Directory.CreateTempSubdirectory("sandbox-admin-access-").FullName;
-        try
-        {
-            var dll = Path.Combine(OperationsClusterFixture.RepoRoot, "Sandbox.Host/bin/Release/net10.0/Sandbox.Host.dll");
-            var psi = new ProcessStartInfo("dotnet", [File.Exists(dll) ? dll : typeof(Sandbox.Host.SandboxServer).Assembly.Location]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.Environment["SANDBOX_ADMIN_HOST"] = "0.0.0.0";
-            psi.Environment["SANDBOX_ADMIN_PORT"] = "18699";
-            psi.Environment.Remove("SANDBOX_ADMIN_TOKEN");
-            psi.Environment["PORT"] = "18698";
-            psi.Environment["SANDBOX_DATA_DIR"] = dataDir;
-            psi.Environment["SANDBOX_WARM_POOL_SIZE"] = "0";
-            using var p = Process.Start(psi)!;
-            var stderr = p.StandardError.ReadToEndAsync();
-            _ = p.StandardOutput.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try { await p.WaitForExitAsync(cts.Token); }
-            catch (OperationCanceledException)
-            {
-                p.Kill(entireProcessTree: true);
-                Assert.Fail("the node started although its admin API would listen on 0.0.0.0 without a token");
-            }
-            Assert.Equal(2, p.ExitCode);
-            var err = await stderr;
-            Assert.Contains("SANDBOX_ADMIN_TOKEN", err);
-            Assert.Contains("0.0.0.0", err);
-        }
-        finally
-        {
-            Directory.Delete(dataDir, recursive: true);
         }
     }
 }
