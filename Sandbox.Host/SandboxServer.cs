@@ -71,6 +71,7 @@ public static class SandboxServer
             var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
             return new SandboxGateway(system, region, gatewayOptions);
         });
+        if (s.IsGateway) builder.Services.AddSandboxGatewayEndpoints();
         Sandbox.Host.Admin.AdminServer.Register(builder, s, node);
         customize?.Invoke(builder);
 

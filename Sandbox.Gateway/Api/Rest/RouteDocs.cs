@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.OpenApi;
+
+namespace Sandbox.Gateway.Api.Rest;
+
+/// <summary>
+/// What the OpenAPI document says about a route beyond its types: the problem responses it can
+/// give, its query parameters (read by the handlers themselves so a bad one gets a 400 that names
+/// it), and the sandbox token header of sandbox-scoped routes.
+/// </summary>
+public static class RouteDocs
+{
+    public static RouteHandlerBuilder Summary(this RouteHandlerBuilder b, string summary) { b.WithSummary(summary); return b; }
+
+    public static RouteHandlerBuilder Describe(this RouteHandlerBuilder b, string description) { b.WithDescription(description); return b; }
+
+    public static RouteHandlerBuilder Problems(this RouteHandlerBuilder b, params int[] statuses)
+    {
+        foreach (var s in statuses.Append(StatusCodes.Status500InternalServerError).Append(StatusCodes.Status501NotImplemented).Distinct())
+            b.Produces<ProblemBody>(s, ApiProblem.ContentType);
+        return b.AddOpenApiOperationTransformer((op, _, _) =>
+        {
+            foreach (var s in statuses.Append(500).Append(501))
+                if (op.Responses?.TryGetValue(s.ToString(), out var r) == true && r is OpenApiResponse resp)
+                    resp.Description = ApiProblem.TitleOf(s) + (s == 429 ? " (see the Retry-After header)" : "") + ": an RFC 9457 problem whose detail says what to change.";
+            return Task.CompletedTask;
+        });
+    }
+
+    public static RouteHandlerBuilder Query(this RouteHandlerBuilder b, string name, string description, bool required = false,
+        string? example = null, JsonSchemaType type = JsonSchemaType.String) =>
+        b.AddOpenApiOperationTransformer((op, _, _) =>
+        {
+            op.Parameters ??= [];
+            op.Parameters.Add(new OpenApiParameter
+            {
+                Name = name,
+                In = ParameterLocation.Query,
+                Required = required,
+                Description = description,
+                Schema = new OpenApiSchema { Type = type },
+                Example = example is null ? null : JsonValue.Create(example),
+            });
+            return Task.CompletedTask;
+        });
+
+    /// <summary>A route that acts on one sandbox: the owner's key, or the sandbox token, lets the caller in.</summary>
+    public static RouteHandlerBuilder SandboxScoped(this RouteHandlerBuilder b) =>
+        b.AddOpenApiOperationTransformer((op, _, _) =>
+        {
+            op.Parameters ??= [];
+            foreach (var p in op.Parameters.OfType<OpenApiParameter>())
+            {
+                if (p.Name == "id") p.Description = "The sandbox id (sandbox-…).";
+                if (p.Name == "pid") p.Description = "The process id returned by POST …/processes (p-…).";
+            }
+            op.Parameters.Add(new OpenApiParameter
+            {
+                Name = V1Callers.SandboxTokenHeader,
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "The sandbox token from its creation: needed without API keys; with keys it lets a caller act on a sandbox another key created.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            });
+            return Task.CompletedTask;
+        });
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
+
+namespace Sandbox.Gateway.Api.Rest;
+
+/// <summary>
+/// <c>GET /openapi/v1.json</c>: the /v1 surface as Microsoft.AspNetCore.OpenApi sees the routes, with
+/// the field descriptions of the records' XML comments, property names as the wire has them
+/// (snake_case: the document service reads the host-wide JSON options, which the reference routes
+/// keep as they are) and the API key scheme.
+/// </summary>
+public static class V1OpenApi
+{
+    public const string DocumentName = "v1";
+
+    public static IServiceCollection AddSandboxOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(DocumentName, o =>
+        {
+            o.ShouldInclude = d => d.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) == true || d.RelativePath == "v1";
+            o.AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info = new OpenApiInfo
+                {
+                    Title = "gVisor sandbox host API v1",
+                    Version = "v1",
+                    Description = "Sandboxes, files, processes and terminals, pause/resume/fork and network egress over REST. "
+                        + "Errors are RFC 9457 problem details (application/problem+json). The reference WebSocket protocol "
+                        + "(/create, /attach, /execute) and the MCP endpoint (/mcp) are served beside it.",
+                };
+                doc.Components ??= new OpenApiComponents();
+                doc.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                doc.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API key (SANDBOX_API_KEYS) as 'Authorization: Bearer <key>'; 'X-API-Key: <key>' works too. Needed when the server has keys.",
+                };
+                doc.Security ??= [];
+                doc.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", doc)] = [] });
+                return Task.CompletedTask;
+            });
+            o.AddSchemaTransformer((schema, ctx, _) =>
+            {
+                if (ctx.JsonTypeInfo.Type.Namespace?.StartsWith("Sandbox.Gateway.Api", StringComparison.Ordinal) == true)
+                    SnakeCase(schema);
+                return Task.CompletedTask;
+            });
+        });
+
+    private static void SnakeCase(OpenApiSchema schema)
+    {
+        if (schema.Properties is { Count: > 0 } props)
+        {
+            var renamed = props.ToDictionary(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Key), p => p.Value);
+            props.Clear();
+            foreach (var (k, v) in renamed) props[k] = v;
+        }
+        if (schema.Required is { Count: > 0 } required)
+        {
+            var names = required.Select(JsonNamingPolicy.SnakeCaseLower.ConvertName).ToList();
+            required.Clear();
+            foreach (var n in names) required.Add(n);
+        }
+    }
+}
