@@ -38,6 +38,10 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual SandboxHostSettings Customize(SandboxHostSettings s) => s;
 
+    /// <summary>A variable this node reads instead of the defaults below (null: the default), for
+    /// settings that have no typed option to set in <see cref="Customize"/>.</summary>
+    protected virtual string? Variable(string name) => null;
+
     public static string RootfsPath =>
         Environment.GetEnvironmentVariable("SANDBOX_ROOTFS") is { Length: > 0 } r ? r
         : Path.Combine(Environment.GetEnvironmentVariable("SANDBOX_DATA_DIR") ?? "/var/lib/gvisor-sandbox", "rootfs");
@@ -46,7 +50,7 @@ public class ServerFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(Dir);
         var port = FreePort();
-        var env = SandboxHostSettings.FromEnvironment(name => name switch
+        var env = SandboxHostSettings.FromEnvironment(name => Variable(name) ?? name switch
         {
             "PORT" => port.ToString(),
             "SANDBOX_DATA_DIR" => Path.Combine(Dir, "data"),

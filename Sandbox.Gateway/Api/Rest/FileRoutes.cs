@@ -20,7 +20,7 @@ public static class FileRoutes
             .Summary("Write a file (the request body is its bytes); parent directories are created")
             .Query("path", PathDoc, required: true, example: "/data/data.csv")
             .Query("mode", "Permission bits in octal (default 0644).", example: "0644")
-            .Accepts<Stream>("application/octet-stream")
+            .BytesBody("The bytes.")
             .SandboxScoped().Produces<FileWritten>(201).Problems(400, 401, 403, 404, 409, 413);
 
         v1.MapGet("/sandboxes/{id}/files", ReadAsync).WithName("ReadFile")

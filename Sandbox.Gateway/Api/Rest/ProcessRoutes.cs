@@ -18,7 +18,7 @@ public static class ProcessRoutes
     {
         v1.MapPost("/sandboxes/{id}/processes", StartAsync).WithName("StartProcess")
             .Summary("Start a process: cmd, or language (python, bash) and code; pty for a terminal")
-            .SandboxScoped().Accepts<ProcessRequest>("application/json").Produces<ProcessView>(201).Problems(400, 401, 403, 404, 409, 413, 415, 422, 429);
+            .SandboxScoped().JsonBody<ProcessRequest>("What to run: cmd, or language and code.").Produces<ProcessView>(201).Problems(400, 401, 403, 404, 409, 413, 415, 422, 429);
 
         v1.MapGet("/sandboxes/{id}/processes", (HttpContext http, string id) =>
                 SandboxRoutes.Call(http, api => api.ListProcessesAsync(V1Callers.Of(http), id, http.RequestAborted), v => Json(new ProcessList(v))))
@@ -43,16 +43,16 @@ public static class ProcessRoutes
         v1.MapPost("/sandboxes/{id}/processes/{pid}/stdin", StdinAsync).WithName("WriteProcessStdin")
             .Summary("Write the request body to the process's stdin; eof=true closes it after")
             .Query("eof", "Close stdin after these bytes.", type: JsonSchemaType.Boolean)
-            .Accepts<Stream>("application/octet-stream")
+            .BytesBody("The bytes.")
             .SandboxScoped().Produces(204).Problems(400, 401, 403, 404, 409, 413);
 
         v1.MapPost("/sandboxes/{id}/processes/{pid}/signal", SignalAsync).WithName("SignalProcess")
             .Summary("Send TERM, KILL, INT or HUP")
-            .SandboxScoped().Accepts<SignalBody>("application/json").Produces(202).Problems(400, 401, 403, 404, 409, 413, 415, 422);
+            .SandboxScoped().JsonBody<SignalBody>("The signal.").Produces(202).Problems(400, 401, 403, 404, 409, 413, 415, 422);
 
         v1.MapPost("/sandboxes/{id}/processes/{pid}/resize", ResizeAsync).WithName("ResizeTerminal")
             .Summary("Resize a terminal process's window")
-            .SandboxScoped().Accepts<ResizeBody>("application/json").Produces(204).Problems(400, 401, 403, 404, 409, 413, 415, 422);
+            .SandboxScoped().JsonBody<ResizeBody>("The new size.").Produces(204).Problems(400, 401, 403, 404, 409, 413, 415, 422);
 
         v1.MapGet("/sandboxes/{id}/processes/{pid}/attach", TerminalSocket.RunAsync).WithName("AttachTerminal")
             .Summary("WebSocket: a terminal on the process")

@@ -16,6 +16,46 @@ public static class RouteDocs
 
     public static RouteHandlerBuilder Describe(this RouteHandlerBuilder b, string description) { b.WithDescription(description); return b; }
 
+    /// <summary>Documents a JSON request body without the route-level content-type check that
+    /// <c>Accepts</c> brings (that one answers 415 with no body before the key is checked; the handler
+    /// judges the body itself, see <see cref="Rest.JsonBody"/>).</summary>
+    public static RouteHandlerBuilder JsonBody<T>(this RouteHandlerBuilder b, string description) =>
+        b.AddOpenApiOperationTransformer(async (op, ctx, ct) =>
+        {
+            op.RequestBody = new OpenApiRequestBody
+            {
+                Description = description,
+                Required = false,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = await ComponentAsync<T>(ctx, ct) } },
+            };
+        });
+
+    /// <summary>The body's schema as a named component (a schema made here would otherwise be inlined at each route).</summary>
+    private static async Task<IOpenApiSchema> ComponentAsync<T>(Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext ctx, CancellationToken ct)
+    {
+        var name = typeof(T).Name;
+        if (ctx.Document is not { } doc) return await ctx.GetOrCreateSchemaAsync(typeof(T), null, ct);
+        if (doc.Components?.Schemas?.ContainsKey(name) != true)
+            doc.AddComponent(name, await ctx.GetOrCreateSchemaAsync(typeof(T), null, ct));
+        return new OpenApiSchemaReference(name, doc);
+    }
+
+    /// <summary>Documents a request body of raw bytes.</summary>
+    public static RouteHandlerBuilder BytesBody(this RouteHandlerBuilder b, string description) =>
+        b.AddOpenApiOperationTransformer((op, _, _) =>
+        {
+            op.RequestBody = new OpenApiRequestBody
+            {
+                Description = description,
+                Required = false,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/octet-stream"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
+                },
+            };
+            return Task.CompletedTask;
+        });
+
     public static RouteHandlerBuilder Problems(this RouteHandlerBuilder b, params int[] statuses)
     {
         foreach (var s in statuses.Append(StatusCodes.Status500InternalServerError).Append(StatusCodes.Status501NotImplemented).Distinct())

@@ -13,7 +13,7 @@ public static class SandboxRoutes
     {
         v1.MapPost("/sandboxes", (Func<HttpContext, Task<IResult>>)CreateAsync).WithName("CreateSandbox")
             .Summary("Create a sandbox").Describe("Every field is optional. The answer carries the sandbox token, the only time it is shown.")
-            .Accepts<CreateSandboxRequest>("application/json").Produces<SandboxView>(201).Problems(400, 401, 409, 413, 415, 422, 429, 503);
+            .JsonBody<CreateSandboxRequest>("The new sandbox's settings; every field is optional.").Produces<SandboxView>(201).Problems(400, 401, 409, 413, 415, 422, 429, 503);
 
         v1.MapGet("/sandboxes", (Func<HttpContext, Task<IResult>>)ListAsync).WithName("ListSandboxes")
             .Summary("List the caller's sandboxes").Describe("Labels are AND-ed; paused sandboxes are listed as paused. Without API keys, loopback callers only.")
@@ -38,7 +38,7 @@ public static class SandboxRoutes
 
         v1.MapPost("/sandboxes/{id}/ttl", SetTtlAsync).WithName("SetSandboxTtl")
             .Summary("Extend or shorten a sandbox's lifetime, from now")
-            .SandboxScoped().Accepts<TtlBody>("application/json").Produces<SandboxView>().Problems(400, 401, 403, 404, 409, 413, 415, 422);
+            .SandboxScoped().JsonBody<TtlBody>("The new lifetime.").Produces<SandboxView>().Problems(400, 401, 403, 404, 409, 413, 415, 422);
 
         v1.MapPost("/sandboxes/{id}/pause", (HttpContext http, string id) =>
                 Call(http, api => api.PauseAsync(V1Callers.Of(http), id, http.RequestAborted), v => Json(v)))
@@ -53,11 +53,11 @@ public static class SandboxRoutes
 
         v1.MapPost("/sandboxes/{id}/fork", ForkAsync).WithName("ForkSandbox")
             .Summary("Make new sandboxes from this one's memory, processes and files at this moment")
-            .SandboxScoped().Accepts<ForkBody>("application/json").Produces<ForkAnswer>(201).Problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503);
+            .SandboxScoped().JsonBody<ForkBody>("How many forks, and their labels.").Produces<ForkAnswer>(201).Problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503);
 
         v1.MapPut("/sandboxes/{id}/network", SetNetworkAsync).WithName("SetSandboxNetwork")
             .Summary("Replace a sandbox's egress policy (applied to connections made after it)")
-            .SandboxScoped().Accepts<NetworkPolicyView>("application/json").Produces<NetworkPolicyView>().Problems(400, 401, 403, 404, 409, 413, 415, 422);
+            .SandboxScoped().JsonBody<NetworkPolicyView>("The new egress policy.").Produces<NetworkPolicyView>().Problems(400, 401, 403, 404, 409, 413, 415, 422);
     }
 
     /// <summary>Calls the facade and maps its answer: the shape shared by the routes without a body.</summary>
