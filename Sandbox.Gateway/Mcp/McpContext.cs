@@ -14,6 +14,9 @@ public sealed class McpContext(IServiceProvider services, IHttpContextAccessor h
     /// <summary>The facade; until it is wired on this server a tool answers that the feature is not available.</summary>
     public ISandboxApi Api => services.GetService<ISandboxApi>() ?? throw new NotImplementedException("ISandboxApi is not registered");
 
+    /// <summary>The server stores checkpoints, so sandboxes can pause, resume and fork.</summary>
+    public bool CheckpointsStored => services.GetService<SandboxGateway>()?.Options.CheckpointStorageEnabled ?? false;
+
     public Caller CallerFor(McpServer session, string? sandboxId, string? token)
     {
         var keys = services.GetService<SandboxGateway>()?.Options.ApiKeys ?? ApiKeys.None;

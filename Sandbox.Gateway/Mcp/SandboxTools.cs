@@ -63,6 +63,7 @@ public static class SandboxTools
         [Description("Labels to find the sandbox by later, e.g. {\"task\": \"42\"}: at most 32; keys of a-z, 0-9, _ . - (up to 63 characters), values up to 255 characters.")] Dictionary<string, string>? labels = null,
         [Description("Outbound network policy: {\"egress\": \"none\" | \"allow_all\" | \"allow_list\", \"allow\": [CIDRs or domain names], \"deny\": [CIDRs or names]}. Default: the server's (usually none).")] NetworkArgument? network = null,
         [Description("Seconds without activity after which the sandbox is deleted (default 300; 0 = never).")] double? idle_timeout = null,
+        [Description("Allow pause_sandbox, resume_sandbox and fork_sandbox (default: yes when the server stores checkpoints).")] bool? enable_checkpoint = null,
         CancellationToken ct = default) =>
         Guard("create_sandbox", async () =>
         {
@@ -71,6 +72,7 @@ public static class SandboxTools
                 IdleTimeout = idle_timeout ?? 300,
                 Labels = labels,
                 Network = network?.ToView(),
+                EnableCheckpoint = enable_checkpoint ?? mcp.CheckpointsStored,
             }, ct);
             if (!r.Ok) return ToolResults.Failure(r.Error);
             if (r.Value.SandboxToken is { } token) mcp.Sessions.Remember(session, r.Value.SandboxId, token);
