@@ -6,7 +6,7 @@ namespace Sandbox.Client;
 
 /// <summary>
 /// A terminal on a process (WS …/processes/{pid}/attach): <see cref="ReadAsync"/> gives its output
-/// and finally its exit; <see cref="WriteAsync"/> is stdin; <see cref="ResizeAsync"/> resizes.
+/// and finally its exit; <c>WriteAsync</c> is stdin; <see cref="ResizeAsync"/> resizes.
 /// Disposing lets go of the terminal; the process runs on.
 /// </summary>
 public sealed class TerminalConnection : IAsyncDisposable

@@ -14,13 +14,16 @@ public sealed class ApiProblem(int status, string detail, string? field = null, 
     public const string ContentType = "application/problem+json";
     public const string TypeBase = "urn:gvisor-sandbox:problem:";
 
+    /// <summary>A 429 always says when to come back (API-v1.md §1); this when the facade did not say.</summary>
+    public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
+
     public int Status { get; } = status;
     public string Detail { get; } = detail;
     public string? Field { get; } = field;
     public TimeSpan? RetryAfter { get; } = retryAfter;
 
     public static ApiProblem From(ApiError e) => new(StatusOf(e.Kind), e.Detail, e.Field,
-        e.RetryAfter ?? (e.Kind == ApiErrorKind.TooManyRequests ? TimeSpan.FromSeconds(1) : null));
+        e.RetryAfter ?? (e.Kind == ApiErrorKind.TooManyRequests ? DefaultRetryAfter : null));
 
     public static ApiProblem BadRequest(string detail) => new(StatusCodes.Status400BadRequest, detail);
     public static ApiProblem Invalid(string field, string detail) => new(StatusCodes.Status422UnprocessableEntity, detail, field);
