@@ -123,7 +123,7 @@ public static class FileRoutes
     /// <summary>The file's bytes straight from the facade's stream to the socket, with its length up front.</summary>
     private sealed class Download(FileDownload d) : IResult
     {
-        public async Task ExecuteAsync(HttpContext http)
+        public Task ExecuteAsync(HttpContext http) => StreamFailures.RunAsync(http, "Reading the file", async () =>
         {
             await using var content = d.Content;
             http.Response.StatusCode = 200;
@@ -131,13 +131,15 @@ public static class FileRoutes
             http.Response.ContentLength = d.Entry.Size;
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await content.CopyToAsync(http.Response.Body, 64 * 1024, http.RequestAborted);
-        }
+        });
     }
 
     /// <summary>Server-Sent Events: one <c>data:</c> line of JSON per change, flushed at once; a comment every 15 s keeps proxies from cutting an idle watch.</summary>
     private sealed class EventStream(IAsyncEnumerable<FileChangeView> changes) : IResult
     {
-        public async Task ExecuteAsync(HttpContext http)
+        public Task ExecuteAsync(HttpContext http) => StreamFailures.RunAsync(http, "Watching", () => WatchAsync(http));
+
+        private async Task WatchAsync(HttpContext http)
         {
             http.Response.StatusCode = 200;
             http.Response.ContentType = "text/event-stream";
@@ -149,7 +151,7 @@ public static class FileRoutes
             var next = e.MoveNextAsync().AsTask();
             try
             {
-                while (true)
+                while (!ct.IsCancellationRequested)
                 {
                     var done = await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(15), ct));
                     if (done != next)
@@ -162,7 +164,6 @@ public static class FileRoutes
                     next = e.MoveNextAsync().AsTask();
                 }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { /* the client left: the watch ends */ }
             finally
             {
                 // an async iterator cannot be disposed while a MoveNext is pending: let the cancelled one finish first

@@ -117,24 +117,39 @@ public static class ProcessRoutes
     {
         private static readonly byte[] Newline = "\n"u8.ToArray();
 
-        public async Task ExecuteAsync(HttpContext http)
+        public Task ExecuteAsync(HttpContext http) => StreamFailures.RunAsync(http, "Reading the output", async () =>
         {
             var ct = http.RequestAborted;
+            var encoder = new OutputLineEncoder(base64);
+            var body = http.Response.Body;
+            await using var e = records.GetAsyncEnumerator(ct);
+            // wait a moment for the first record before the headers go out, so that a failure to start
+            // reading is still a problem answer; a quiet process gets its headers after a second anyway
+            var first = e.MoveNextAsync().AsTask();
+            await Task.WhenAny(first, Task.Delay(TimeSpan.FromSeconds(1), ct));
+            if (first.IsCompleted) await first;   // throws here, before the headers, if it failed
             http.Response.StatusCode = 200;
             http.Response.ContentType = NdjsonContentType;
             http.Response.Headers.CacheControl = "no-cache";
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            var encoder = new OutputLineEncoder(base64);
-            var body = http.Response.Body;
             try
             {
-                await foreach (var r in records.WithCancellation(ct))
-                    foreach (var line in encoder.Encode(r))
-                        await WriteLineAsync(body, line, ct);
-                foreach (var line in encoder.Flush()) await WriteLineAsync(body, line, ct);
+                await body.FlushAsync(ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { /* the client left; it resumes by offset */ }
-        }
+            catch
+            {
+                // the enumerator is disposed on the way out: its pending MoveNext must have finished by then
+                try { await first; } catch (Exception) { /* the stream is over either way */ }
+                throw;
+            }
+            var more = await first;
+            while (more)
+            {
+                foreach (var line in encoder.Encode(e.Current)) await WriteLineAsync(body, line, ct);
+                more = await e.MoveNextAsync();
+            }
+            foreach (var line in encoder.Flush()) await WriteLineAsync(body, line, ct);
+        });
 
         private static async Task WriteLineAsync(Stream body, OutputLine line, CancellationToken ct)
         {
