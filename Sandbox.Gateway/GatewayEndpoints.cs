@@ -32,7 +32,7 @@ public static class GatewayEndpoints
         app.Map("/create", async (HttpContext ctx, SandboxGateway gw) =>
         {
             if (!ctx.WebSockets.IsWebSocketRequest) { ctx.Response.StatusCode = 400; return; }
-            await WebSocketSessions.RunAsync(ctx, gw, new SessionMode.Create());
+            await WebSocketSessions.RunAsync(ctx, gw, new SessionMode.Create(gw.KeyOf(ctx.Request)));
         }).AddEndpointFilter(new ApiKeyFilter(RouteAccess.Client));
 
         app.Map("/attach/{sandboxId}", async (HttpContext ctx, string sandboxId, SandboxGateway gw) =>
@@ -44,7 +44,7 @@ public static class GatewayEndpoints
                 ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return;
             }
-            await WebSocketSessions.RunAsync(ctx, gw, new SessionMode.Attach(sandboxId, token.ToString()));
+            await WebSocketSessions.RunAsync(ctx, gw, new SessionMode.Attach(sandboxId, token.ToString(), gw.KeyOf(ctx.Request)));
         }).AddEndpointFilter(new ApiKeyFilter(RouteAccess.Client));
 
         app.MapPost("/execute", ExecuteAsync).AddEndpointFilter(new ApiKeyFilter(RouteAccess.Client));
@@ -133,7 +133,7 @@ public static class GatewayEndpoints
         }
         ctx.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         var channel = new ExecuteChannel(ctx.Response);
-        var session = gw.System.ActorOf(SessionActor.PropsFor(gw.Region, new SessionMode.Execute(language, code), channel, gw.Options));
+        var session = gw.System.ActorOf(SessionActor.PropsFor(gw.Region, new SessionMode.Execute(language, code, gw.KeyOf(ctx.Request)), channel, gw.Options));
         try
         {
             await channel.Finished.WaitAsync(ctx.RequestAborted);

@@ -35,6 +35,8 @@ public sealed record GatewayOptions
     /// <summary>Keys accepted on /create, /attach, /execute and the operator routes (SANDBOX_API_KEYS,
     /// SANDBOX_API_KEYS_FILE); none configured leaves the client routes open.</summary>
     public ApiKeys ApiKeys { get; init; } = ApiKeys.None;
+    /// <summary>Quotas per API key (only with keys configured).</summary>
+    public KeyQuotas KeyQuotas { get; init; } = new();
     /// <summary>Kestrel limits that cut slow or oversized clients (see <see cref="GatewayHttpLimits"/>).</summary>
     public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -13,6 +13,11 @@ public sealed class SandboxGateway(ActorSystem system, IActorRef region, Gateway
     public IActorRef Region { get; } = region;
     public GatewayOptions Options { get; } = options;
 
+    /// <summary>The fingerprint of the API key a request presents (its identity as an owner), or null without keys.
+    /// Only called after the key filter accepted the request.</summary>
+    public string? KeyOf(Microsoft.AspNetCore.Http.HttpRequest request) =>
+        Options.ApiKeys.Enabled && ApiKeys.Presented(request) is { } key ? ApiKeys.Fingerprint(key) : null;
+
     /// <summary>Asks every sandbox host's agent (those that answer in time).</summary>
     public Task<IReadOnlyList<(Akka.Actor.Address Member, T Answer)>> AskHostsAsync<T>(object message) where T : class =>
         HostAgents.AskAllAsync<T>(System, NodeRoles.SandboxHost, message);

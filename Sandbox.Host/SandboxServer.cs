@@ -61,8 +61,15 @@ public static class SandboxServer
             var log = new NLogLoggerFactory().CreateLogger<WarmPool>();
             pool = new WarmPool(new RunscCli(s.Runsc), registry, s.WarmPoolSize, s.Sandboxes.StartTimeout, log);
         }
+        Sandbox.Actors.Catalog.ISandboxCatalog? catalog = null;
+        if (s.IsSandboxHost)
+        {
+            var sql = Sandbox.Host.Catalog.CatalogStorage.For(s);
+            sql.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+            catalog = sql;
+        }
         var node = new NodeResources(registry, checkpoints, snapshots, pool,
-            new HostCapacity(s.Sandboxes.MaxSandboxes, s.Sandboxes.MaxConcurrentStarts));
+            new HostCapacity(s.Sandboxes.MaxSandboxes, s.Sandboxes.MaxConcurrentStarts)) { Catalog = catalog };
         var gatewayOptions = s.Gateway with { CheckpointStorageEnabled = checkpoints is not null, SnapshotStorageEnabled = snapshots is not null };
         builder.Services.AddAkka("sandbox", (b, _) => b.ConfigureSandboxNode(s, node));
         builder.Services.AddSingleton(sp =>
@@ -71,6 +78,7 @@ public static class SandboxServer
             var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
             return new SandboxGateway(system, region, gatewayOptions);
         });
+        builder.Services.AddSingleton<Sandbox.Gateway.Api.ISandboxApi>(sp => new Sandbox.Gateway.Api.SandboxApi(sp.GetRequiredService<SandboxGateway>()));
         if (s.IsGateway) builder.Services.AddSandboxGatewayEndpoints();
         Sandbox.Host.Admin.AdminServer.Register(builder, s, node);
         customize?.Invoke(builder);

@@ -1,3 +1,4 @@
+using Sandbox.Actors.Catalog;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
@@ -22,11 +23,27 @@ public sealed class HostAgent : ReceiveActor
     {
         Receive<ListContainers>(_ => ListAsync(host).PipeTo(Sender));
         Receive<GetHostLoad>(_ => LoadAsync(host, localRegion).PipeTo(Sender));
+        Receive<CatalogMessages.Query>(q => AnswerCatalog(host, async c => new CatalogMessages.Rows(await c.QueryAsync(q.What, CancellationToken.None))));
+        Receive<CatalogMessages.Count>(q => AnswerCatalog(host, async c =>
+        {
+            var (held, since) = await c.CountAsync(q.Owner, q.CreatedSince, CancellationToken.None);
+            return new CatalogMessages.Counted(held, since);
+        }));
         Receive<DrainHost>(_ =>
         {
             host.Capacity.StartDraining();
             LoadAsync(host, localRegion).PipeTo(Sender);
         });
+    }
+
+    private void AnswerCatalog(SandboxHostContext host, Func<ISandboxCatalog, Task<object>> ask)
+    {
+        if (host.Catalog is not { } catalog)
+        {
+            Sender.Tell(new CatalogMessages.Unavailable("this host keeps no catalog"));
+            return;
+        }
+        ask(catalog).PipeTo(Sender, failure: e => new CatalogMessages.Unavailable(e.GetBaseException().Message));
     }
 
     private static async Task<HostLoad> LoadAsync(SandboxHostContext host, IActorRef localRegion)

@@ -35,6 +35,24 @@ public static class HostAgents
         return found.OfType<HostAgentRef>().ToList();
     }
 
+    /// <summary>Asks the hosts' agents one after the other until one answers with a <typeparamref name="T"/>
+    /// (for questions any host answers alike, such as the catalog's); null when none did.</summary>
+    public static async Task<T?> AskAnyAsync<T>(ActorSystem system, string hostRole, object message) where T : class
+    {
+        foreach (var member in Members(system, hostRole).OrderBy(_ => Random.Shared.Next()))
+        {
+            try
+            {
+                if (await On(system, member).Ask<object>(message, Timeout) is T answer) return answer;
+            }
+            catch (Exception)
+            {
+                // slow or leaving: the next host may answer
+            }
+        }
+        return null;
+    }
+
     /// <summary>Asks every host's agent; the answers of those that replied in time, with their member.</summary>
     public static async Task<IReadOnlyList<(Address Member, T Answer)>> AskAllAsync<T>(ActorSystem system, string hostRole, object message)
         where T : class

@@ -27,6 +27,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private SandboxState _state;
     /// <summary>Whoever waits for a create whose events are being persisted (told if the journal fails it).</summary>
     private ClientRef? _persistingCreateFor;
+    /// <summary>The API caller whose command's events are being persisted (told if the journal refuses them).</summary>
+    private IActorRef? _persistingApiCaller;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId { get; }
@@ -83,6 +85,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         }
         var sender = Sender;
         _persistingCreateFor = decision.Events.OfType<SandboxEvents.CreateAccepted>().FirstOrDefault()?.Creator;
+        _persistingApiCaller = input is IApiCommand ? sender : null;
         var written = 0;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         PersistAll(journaled, _ =>
@@ -90,6 +93,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             if (++written < journaled.Count) return;
             SandboxMetrics.JournalWritten(started);
             _persistingCreateFor = null;
+            _persistingApiCaller = null;
             Apply(decision, input, sender);
         });
     }
@@ -140,6 +144,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
 
     private void TellCreatorJournalFailed(string why)
     {
+        _persistingApiCaller?.Tell(new SandboxProtocol.ApiRefused(SandboxProtocol.ApiRefusal.Failed, $"The sandbox could not record the change: {why}. Nothing changed; try again."), Self);
+        _persistingApiCaller = null;
         if (_persistingCreateFor?.Handle is IActorRef creator)
             creator.Tell(new SandboxProtocol.SandboxRejected(SandboxStatus.CreationError, $"Failed to create gVisor container: {why}", CloseCodes.ApplicationError), Self);
         _persistingCreateFor = null;

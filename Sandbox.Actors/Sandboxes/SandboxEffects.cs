@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Streams;
+using Sandbox.Actors.Catalog;
 using Sandbox.Actors.Operations;
 using Sandbox.Actors.Runner;
 using Sandbox.Actors.Runsc;
@@ -37,6 +38,8 @@ public sealed class SandboxEffects(
     private IActorRef? _frameAck;
     private bool _holdFrameAck;
     private IActorRef? _heldFrameAck;
+    /// <summary>Catalog writes of this sandbox, one after the other (a later summary must not land first).</summary>
+    private Task _catalogWrites = Task.CompletedTask;
 
     public bool IsCurrent(SandboxContainer c) => ReferenceEquals(c, _container);
 
@@ -175,6 +178,15 @@ public sealed class SandboxEffects(
             case ForgetJournal:
                 break;
 
+            case UpdateCatalog u when host.Catalog is { } catalog:
+                Catalog(c => catalog.UpsertAsync(u.Summary, CancellationToken.None), u.Summary.SandboxId);
+                break;
+            case RemoveFromCatalog r when host.Catalog is { } catalog:
+                Catalog(c => catalog.RemoveAsync(r.SandboxId, CancellationToken.None), r.SandboxId);
+                break;
+            case UpdateCatalog or RemoveFromCatalog:
+                break;
+
             case StartTimer t:
                 timers().StartSingleTimer(t.Name, t.Message, t.Delay);
                 break;
@@ -233,6 +245,17 @@ public sealed class SandboxEffects(
             default:
                 throw new InvalidOperationException($"no interpreter for the effect {effect.GetType().Name}");
         }
+    }
+
+    private void Catalog(Func<ISandboxCatalog, Task> write, string id)
+    {
+        var log = _log;
+        var catalog = host.Catalog!;
+        _catalogWrites = _catalogWrites.ContinueWith(async _ =>
+        {
+            try { await write(catalog); }
+            catch (Exception e) { log.Warning("Sandbox {0}: the catalog could not be updated ({1}); it is rewritten at its next change", id, e.GetBaseException().Message); }
+        }, TaskScheduler.Default).Unwrap();
     }
 
     /// <summary>Set by the actor: drops the sandbox's journal entries.</summary>

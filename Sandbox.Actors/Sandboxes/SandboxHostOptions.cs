@@ -18,6 +18,11 @@ public sealed record SandboxHostOptions
     /// <summary>Sandboxes this host starts at once at most (a burst of creates goes to other hosts or waits).</summary>
     public int MaxConcurrentStarts { get; init; } = 8;
 
+    /// <summary>How long an ended sandbox stays answerable (SANDBOX_ENDED_RETENTION_HOURS).</summary>
+    public TimeSpan EndedRetention { get; init; } = TimeSpan.FromHours(24);
+    /// <summary>How often a host looks through the catalog for sandboxes to wake (expired, past retention, lost).</summary>
+    public TimeSpan CatalogSweepInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The limits the sandbox decider enforces, from the options above.</summary>
     public SandboxLimits Limits => new()
     {

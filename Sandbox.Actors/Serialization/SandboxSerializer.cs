@@ -33,6 +33,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(SandboxEvents.Restored)] = "ev-restored.v1",
             [typeof(SandboxEvents.ContainerLost)] = "ev-container-lost.v1",
             [typeof(SandboxEvents.Ended)] = "ev-ended.v1",
+            [typeof(SandboxEvents.TtlChanged)] = "ev-ttl-changed.v1",
             [typeof(ExecutionCarryOver)] = "execution-carry-over.v1",
             // commands
             [typeof(CreateSandbox)] = "create",
@@ -51,6 +52,25 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(GetSandboxInfo)] = "get-info",
             [typeof(SandboxInfo)] = "info",
             [typeof(StopSandbox)] = "stop",
+            // API v1
+            [typeof(DescribeSandbox)] = "describe",
+            [typeof(DeleteSandbox)] = "delete",
+            [typeof(PauseSandbox)] = "pause",
+            [typeof(ResumeSandbox)] = "resume",
+            [typeof(SetSandboxTtl)] = "set-ttl",
+            [typeof(GetSandboxHistory)] = "get-history",
+            [typeof(ExpireIfDue)] = "expire-if-due",
+            [typeof(PurgeIfEnded)] = "purge-if-ended",
+            [typeof(SandboxDescription)] = "description",
+            [typeof(SandboxSummary)] = "summary",
+            [typeof(SandboxHistory)] = "history",
+            [typeof(ApiRefused)] = "api-refused",
+            // catalog
+            [typeof(Catalog.CatalogMessages.Query)] = "catalog-query",
+            [typeof(Catalog.CatalogMessages.Rows)] = "catalog-rows",
+            [typeof(Catalog.CatalogMessages.Count)] = "catalog-count",
+            [typeof(Catalog.CatalogMessages.Counted)] = "catalog-counted",
+            [typeof(Catalog.CatalogMessages.Unavailable)] = "catalog-unavailable",
             // session events
             [typeof(SandboxAttached)] = "attached",
             [typeof(SandboxRejected)] = "rejected",

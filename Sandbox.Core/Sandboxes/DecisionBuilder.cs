@@ -12,6 +12,9 @@ public sealed class DecisionBuilder(SandboxState state)
     /// <summary>The state after the events so far.</summary>
     public SandboxState State { get; private set; } = state;
 
+    /// <summary>Some event so far goes to the journal.</summary>
+    public bool Journals => _events.Any(e => e is IJournaledEvent);
+
     public DecisionBuilder Event(ISandboxEvent e)
     {
         State = State.Apply(e);

@@ -108,9 +108,10 @@ public static partial class SandboxDecider
         var o = c.Stored!;
         var carry = s.Foreground is { FullyDelivered: false } log ? log.CarryOver(s.NextExecId, s.LastExecKilled) : null;
         var previous = s.LatestCheckpoint;
-        var session = s.Session ?? c.ReplyTo;
+        // an API pause answers its caller with the description; a session attached to it hears the close
+        var session = c.Kind == CheckpointKind.Pause ? s.Session : s.Session ?? c.ReplyTo;
         var key = s.EffectiveContainerKey;
-        d.Event(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, f.Now, carry));
+        d.Event(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, f.Now, carry) { Kind = c.Kind });
         if (previous is not null && previous.Key != o.Key) d.Do(new SandboxEffect.DeleteStoredCheckpoint(previous.Key));
         d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} checkpointed to {o.Key} ({o.Size} bytes)");
         d.Measure(new Measurement.End(Measurement.Operation.Checkpoint));
@@ -119,6 +120,8 @@ public static partial class SandboxDecider
         d.SendAll(session, SessionReplies.Checkpointed(clientAsked: c.Kind == CheckpointKind.Client));
         if (s.Session is not null) d.Do(new SandboxEffect.Unwatch(s.Session));
         d.Do(new SandboxEffect.CancelTimer(Timers.ExecutionLimit));
+        d.Do(new SandboxEffect.CancelTimer(Timers.Ttl));
+        if (c.Kind == CheckpointKind.Pause) Describe(d, c.ReplyTo);
         d.Do(new SandboxEffect.Unstash());
         if (c.Kind == CheckpointKind.Shutdown) d.Do(new SandboxEffect.Stop());
         else Passivate(d);
@@ -128,11 +131,15 @@ public static partial class SandboxDecider
     {
         var s = d.State;
         var c = s.Checkpoint!;
-        var session = s.Session ?? c.ReplyTo;
+        var session = c.Kind == CheckpointKind.Pause ? s.Session : s.Session ?? c.ReplyTo;
         d.Log(LogLevel.Warning, $"Sandbox {s.SandboxId}: checkpoint failed: {m.Reason}");
         d.Measure(new Measurement.Fail(Measurement.Operation.Checkpoint, SandboxStatus.CheckpointError));
         var message = $"Failed to checkpoint sandbox {s.SandboxId}: {m.Reason}";
         d.Send(c.Operator, new AdminResult(AdminOutcome.Failed, message));
+        if (c.Kind == CheckpointKind.Pause)
+            Refuse(d, c.ReplyTo, ApiRefusal.Failed, m.StillRunning
+                ? $"{message}. The sandbox was not paused and keeps running."
+                : $"{message}. The sandbox's container was lost; it falls back to its previous checkpoint if it has one.");
         if (m.StillRunning)
         {
             // a container restored on the spot comes back resumed; otherwise the runner was quiesced for nothing
@@ -164,23 +171,24 @@ public static partial class SandboxDecider
 
     /// <summary>Fetch, verify and unpack the latest checkpoint and `runsc restore` it; a restore is
     /// always admitted where the sandbox's shard lives.</summary>
-    private static void BeginRestore(DecisionBuilder d, SandboxFacts f, ClientRef? session)
+    private static void BeginRestore(DecisionBuilder d, SandboxFacts f, ClientRef? session, ClientRef? replyTo = null)
     {
         var s = d.State;
         if (!f.CheckpointStore)
         {
-            d.Send(session, new SandboxRejected(SandboxStatus.RestoreError,
-                $"Failed to restore sandbox {s.SandboxId}: checkpointing is not enabled on this server.", CloseCodes.ApplicationError));
+            var why = $"Failed to restore sandbox {s.SandboxId}: checkpointing is not enabled on this server.";
+            d.Send(session, new SandboxRejected(SandboxStatus.RestoreError, why, CloseCodes.ApplicationError));
+            Refuse(d, replyTo, ApiRefusal.Conflict, why);
             return;
         }
         d.Log(LogLevel.Info, $"Restoring sandbox {s.SandboxId} from {s.LatestCheckpoint!.Key}");
         d.Do(new SandboxEffect.AdmitRestore());
         d.Measure(new Measurement.Begin(Measurement.Operation.Restore));
-        d.Event(new RestoreBegan(session));
+        d.Event(new RestoreBegan(session, replyTo));
         d.Do(new SandboxEffect.RestoreContainer(s.LatestCheckpoint, s.EffectiveContainerKey));
     }
 
-    private static void OnRestoring(DecisionBuilder d, object input, SandboxFacts f)
+    private static void OnRestoring(DecisionBuilder d, object input, ClientRef? from, SandboxFacts f)
     {
         var s = d.State;
         switch (input)
@@ -188,20 +196,27 @@ public static partial class SandboxDecider
             case ContainerStarted { Restored: true }:
                 d.Measure(new Measurement.End(Measurement.Operation.Restore));
                 var session = s.RestoringFor;
-                d.Event(new Restored(f.Node, f.Now));
+                var replyTo = s.ResumeReplyTo;
+                d.Event(new Restored(f.Node, f.Now) { ByApi = session is null });
                 d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} restored on {f.Node}");
                 GoLive(d, f, session, restored: true);
+                Describe(d, replyTo);
                 break;
             case ContainerFailed { Restore: true } m:
                 d.Log(LogLevel.Warning, $"Sandbox {s.SandboxId} failed to restore: {m.Reason}");
                 d.Measure(new Measurement.Fail(Measurement.Operation.Restore, SandboxStatus.RestoreError));
                 d.Send(s.RestoringFor, new SandboxRejected(SandboxStatus.RestoreError, $"Failed to restore sandbox {s.SandboxId}: {m.Reason}", CloseCodes.ApplicationError));
+                Refuse(d, s.ResumeReplyTo, ApiRefusal.Failed, $"Failed to resume sandbox {s.SandboxId}: {m.Reason}. It stays paused on its checkpoint.");
                 d.Event(new RestoreFailed());
                 d.Do(new SandboxEffect.ReleaseSlot());
                 d.Do(new SandboxEffect.Unstash());
                 break;
             case AttachSandbox a when a.Session == s.RestoringFor:
                 break;   // a re-sent attach of the session the restore is for
+            case ResumeSandbox when s.ResumeReplyTo is null:
+                // the first resume while an attach restores it: answer it too, once running
+                d.Event(new RestoreBegan(s.RestoringFor, from));
+                break;
             default:
                 Defer(d, input);
                 break;

@@ -19,7 +19,7 @@ public static partial class SandboxDecider
             return;
         }
         d.Measure(new Measurement.Begin(Measurement.Operation.Create));
-        d.Event(new Created(c.SandboxId, c.TokenSha256, c.Settings, f.Now));
+        d.Event(new Created(c.SandboxId, c.TokenSha256, c.Settings, f.Now) { Owner = c.Owner });
         d.Event(new CreateAccepted(c.Session));
         d.Log(LogLevel.Info, $"Creating sandbox {c.SandboxId}");
         d.Do(new SandboxEffect.StartContainer(c.Settings.FilesystemSnapshotName));
@@ -59,7 +59,39 @@ public static partial class SandboxDecider
         Touch(d, f);
         if (s.Settings.IdleTimeoutSeconds is { } idle && idle > 0)
             d.Do(new SandboxEffect.StartTimer(Timers.Idle, IdleCheck.Instance, TimeSpan.FromSeconds(idle)));
+        StartTtlTimer(d, f);
         d.Do(new SandboxEffect.Unstash());
+    }
+
+    private static void StartTtlTimer(DecisionBuilder d, SandboxFacts f)
+    {
+        if (d.State.ExpiresAt is not { } at) d.Do(new SandboxEffect.CancelTimer(Timers.Ttl));
+        else d.Do(new SandboxEffect.StartTimer(Timers.Ttl, TtlCheck.Instance, at > f.Now ? at - f.Now : TimeSpan.Zero));
+    }
+
+    private static void OnTtlCheck(DecisionBuilder d, SandboxFacts f)
+    {
+        var s = d.State;
+        if (s.ExpiresAt is not { } at) return;
+        if (f.Now < at)
+        {
+            StartTtlTimer(d, f);   // moved on since the timer was set
+            return;
+        }
+        d.Log(LogLevel.Info, $"Sandbox {s.SandboxId}: its TTL passed");
+        Teardown(d, f, EndedReason.TtlExpired, $"its lifetime ended at {at:u}", SessionReplies.Ending.Deleted, AfterTeardown.Passivate);
+    }
+
+    private static void OnSetTtl(DecisionBuilder d, SetSandboxTtl t, ClientRef? from, SandboxFacts f)
+    {
+        if (!(t.Seconds > 0) || double.IsInfinity(t.Seconds))
+        {
+            Refuse(d, from, ApiRefusal.Invalid, "ttl_seconds must be a number of seconds greater than 0.");
+            return;
+        }
+        d.Event(new TtlChanged(f.Now.AddSeconds(Math.Min(t.Seconds, 10 * 365 * 24 * 3600.0)), f.Now));
+        if (d.State.Lifecycle == SandboxLifecycle.Running) StartTtlTimer(d, f);
+        Describe(d, from);
     }
 
     private static void Attach(DecisionBuilder d, SandboxFacts f, ClientRef session, bool restored)
@@ -78,9 +110,17 @@ public static partial class SandboxDecider
         Touch(d, f);
     }
 
+    /// <summary>With API keys, another key's sandbox answers a reference attach like an unknown one.</summary>
+    private static bool OwnedByAnother(SandboxState s, AttachSandbox a) => s.Owner is not null && a.Caller is not null && a.Caller != s.Owner;
+
     private static void OnAttachRunning(DecisionBuilder d, AttachSandbox a, SandboxFacts f)
     {
         var s = d.State;
+        if (OwnedByAnother(s, a))
+        {
+            d.Send(a.Session, SessionReplies.NotFound());
+            return;
+        }
         Touch(d, f);
         if (!s.TokenMatches(a.TokenSha256))
         {
@@ -145,7 +185,7 @@ public static partial class SandboxDecider
         d.Do(new SandboxEffect.CancelTimer(Timers.Idle));
         d.Do(new SandboxEffect.CancelTimer(Timers.ExecutionLimit));
         if (checkpoint is not null) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
-        d.Do(new SandboxEffect.ForgetJournal());
+        d.Do(new SandboxEffect.CancelTimer(Timers.Ttl));
         d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} deleted ({detail})");
         d.Do(new SandboxEffect.DestroyContainer());
     }
@@ -199,7 +239,7 @@ public static partial class SandboxDecider
             d.Do(new SandboxEffect.StartTimer(Timers.Idle, IdleCheck.Instance, limit));   // never expire mid-execution
             return;
         }
-        if (s.Settings.AutoCheckpointOnIdle && CanCheckpoint(s, f))
+        if (s.Settings.PausesWhenIdle && CanCheckpoint(s, f))
         {
             d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} idle for {idleFor.TotalSeconds:0.#} s: checkpointing");
             BeginCheckpoint(d, f, CheckpointKind.Idle, replyTo: null, @operator: null);

@@ -64,6 +64,27 @@ public static partial class SandboxDecider
             case IdleCheck:
                 OnIdleCheck(d, f);
                 break;
+            case TtlCheck:
+                OnTtlCheck(d, f);
+                break;
+            case DeleteSandbox:
+                Touch(d, f);
+                Teardown(d, f, EndedReason.Killed, "deleted through the API", SessionReplies.Ending.Deleted, AfterTeardown.Passivate);
+                Describe(d, from);
+                break;
+            case PauseSandbox when !CanCheckpoint(s, f):
+                Refuse(d, from, ApiRefusal.Conflict, CheckpointsOffDetail(s, f));
+                break;
+            case PauseSandbox:
+                BeginCheckpoint(d, f, CheckpointKind.Pause, replyTo: from, @operator: null);
+                break;
+            case ResumeSandbox:
+                Describe(d, from);   // it runs already
+                break;
+            case SetSandboxTtl t:
+                Touch(d, f);
+                OnSetTtl(d, t, from, f);
+                break;
             case ExecutionTimeLimitReached t when s.Foreground?.ExecId == t.ExecId:
                 KillForLimit(d, $"wall-clock limit of {f.Limits.ExecutionTimeLimit.TotalSeconds:0.#} s exceeded");
                 break;
@@ -91,12 +112,40 @@ public static partial class SandboxDecider
         }
     }
 
-    /// <summary>Paused: no container; the next valid attach restores it here (§9.6).</summary>
+    private static string CheckpointsOffDetail(SandboxState s, SandboxFacts f) => !f.CheckpointStore
+        ? "Checkpoints are not enabled on this server, so sandboxes cannot be paused."
+        : $"Sandbox {s.SandboxId} was created without enable_checkpoint, so it cannot be paused; create it with \"enable_checkpoint\": true.";
+
+    /// <summary>Paused: no container; the next valid attach (or an API call that needs it) restores it here (§9.6).</summary>
     private static void OnPaused(DecisionBuilder d, object input, ClientRef? from, SandboxFacts f)
     {
         var s = d.State;
         switch (input)
         {
+            case AttachSandbox a when OwnedByAnother(s, a):
+                d.Send(a.Session, SessionReplies.NotFound());
+                break;
+            case ResumeSandbox:
+                BeginRestore(d, f, session: null, replyTo: from);
+                break;
+            case PauseSandbox:
+                Describe(d, from);   // paused already
+                break;
+            case DeleteSandbox:
+                End(d, f, EndedReason.Killed, "deleted through the API");
+                Describe(d, from);
+                Passivate(d);
+                break;
+            case SetSandboxTtl t:
+                OnSetTtl(d, t, from, f);
+                break;
+            case ExpireIfDue when s.Settings.TtlCountsPaused && s.ExpiresAt is { } at && f.Now >= at:
+                End(d, f, EndedReason.TtlExpired, $"its lifetime ended at {at:u} while it was paused");
+                Passivate(d);
+                break;
+            case ExpireIfDue:
+                Passivate(d);
+                break;
             case AttachSandbox a:
                 // The token is checked before anything is restored (the reference restored first, §14).
                 if (!s.TokenMatches(a.TokenSha256))

@@ -17,21 +17,46 @@ public static partial class SandboxDecider
     public static Decision Decide(SandboxState s, object input, ClientRef? from, SandboxFacts f)
     {
         var d = new DecisionBuilder(s);
+        DecideInto(d, input, from, f);
+        // Every journaled change is mirrored in the catalog (one-shot sandboxes are never listed).
+        if (d.Journals && !d.State.Settings.DeleteOnDetach && d.State.Lifecycle != SandboxLifecycle.New)
+            d.Do(new SandboxEffect.UpdateCatalog(SandboxSummary.Of(d.State)));
+        return d.Build();
+    }
+
+    private static void DecideInto(DecisionBuilder d, object input, ClientRef? from, SandboxFacts f)
+    {
+        var s = d.State;
         // Once the shard is asked to stop us it may still hand us messages it received before; acting
         // on them would be undone by the stop. Back through the region they go, to the next incarnation
         // (dropped on a node shutting down: its region hands shards off, and the sender retries elsewhere).
         if (s.Passivating && input is IWithSandboxId and not StopSandbox)
-            return f.NodeShuttingDown ? Decision.Nothing : d.Do(new SandboxEffect.Reroute()).Build();
+        {
+            if (!f.NodeShuttingDown) d.Do(new SandboxEffect.Reroute());
+            return;
+        }
 
         switch (input)
         {
             case Recovered:
                 OnRecovered(d, f);
-                return d.Build();
+                return;
+            case IWithSandboxId when s.Phase == SandboxPhase.Recovering:
+                break;   // what it says about itself waits until it knows whether it still runs
+            case IApiCommand api when api.Access.Check(s) is { } refusal:
+                Refuse(d, from, refusal);
+                if (s.Lifecycle == SandboxLifecycle.New) Passivate(d);
+                return;
+            case DescribeSandbox:
+                Describe(d, from);
+                return;
+            case GetSandboxHistory:
+                d.Send(from, new SandboxHistory(s.History));
+                return;
             case GetSandboxInfo:
                 d.Send(from, Info(s));
                 if (s.Lifecycle == SandboxLifecycle.New) Passivate(d);   // a lookup of an id that never existed
-                return d.Build();
+                return;
         }
 
         switch (s.Phase)
@@ -39,19 +64,19 @@ public static partial class SandboxDecider
             case SandboxPhase.Recovering:
                 if (input is LeftoversRemoved) SettleWithoutContainer(d, f, "its host stopped while it ran, and this run left no checkpoint");
                 else Defer(d, input);
-                return d.Build();
+                return;
             case SandboxPhase.Starting:
                 OnStarting(d, input, f);
-                return d.Build();
+                return;
             case SandboxPhase.Restoring:
-                OnRestoring(d, input, f);
-                return d.Build();
+                OnRestoring(d, input, from, f);
+                return;
             case SandboxPhase.Checkpointing:
                 OnCheckpointing(d, input, from, f);
-                return d.Build();
+                return;
             case SandboxPhase.TearingDown:
                 OnTearingDown(d, input);
-                return d.Build();
+                return;
         }
 
         switch (s.Lifecycle)
@@ -66,7 +91,6 @@ public static partial class SandboxDecider
                 OnAbsent(d, input, from, f);
                 break;
         }
-        return d.Build();
     }
 
     /// <summary>Keeps commands for later; signals of an operation that is over are dropped.</summary>
@@ -74,6 +98,16 @@ public static partial class SandboxDecider
     {
         if (input is IWithSandboxId or ClientGone) d.Do(new SandboxEffect.Defer());
     }
+
+    private static void Refuse(DecisionBuilder d, ClientRef? to, ApiRefusal refusal, string? detail = null) =>
+        d.Send(to, new ApiRefused(refusal, detail ?? refusal switch
+        {
+            ApiRefusal.NotFound => $"No sandbox {d.State.SandboxId} exists for this caller: check the id, or the API key it was created with.",
+            ApiRefusal.Forbidden => "This sandbox needs its sandbox token: send it as the X-Sandbox-Token header.",
+            _ => $"Sandbox {d.State.SandboxId} cannot do that now.",
+        }));
+
+    private static void Describe(DecisionBuilder d, ClientRef? to) => d.Send(to, new SandboxDescription(SandboxSummary.Of(d.State)));
 
     /// <summary>Ask the shard to stop this actor; until it does, commands go back through the region.</summary>
     private static void Passivate(DecisionBuilder d)
@@ -122,6 +156,20 @@ public static partial class SandboxDecider
                 break;
             case DetachSession or OutputAck:
                 break;
+            case PurgeIfEnded p when s.Lifecycle == SandboxLifecycle.Ended && s.EndedAt < p.EndedBefore:
+                // past its retention: nobody can ask for it any more
+                d.Do(new SandboxEffect.ForgetJournal());
+                d.Do(new SandboxEffect.RemoveFromCatalog(s.SandboxId));
+                d.Event(new Forgotten());
+                Passivate(d);
+                break;
+            case PurgeIfEnded or ExpireIfDue:
+                if (s.Lifecycle == SandboxLifecycle.New) d.Do(new SandboxEffect.RemoveFromCatalog(s.SandboxId));   // a row without a sandbox
+                Passivate(d);
+                break;
+            case IApiCommand when s.Lifecycle == SandboxLifecycle.Ended:
+                Refuse(d, from, ApiRefusal.Conflict, $"Sandbox {s.SandboxId} has ended ({s.EndedReason?.ToApiName()}); create a new one.");
+                break;
             case IWithSandboxId m:
                 d.SendAll(from, SessionReplies.WhenAbsent(m, s.SandboxId, s.Lifecycle == SandboxLifecycle.New ? "NOT_FOUND" : "DELETED"));
                 break;
@@ -163,6 +211,5 @@ public static partial class SandboxDecider
         d.Event(new Ended(reason, detail, f.Now));
         if (checkpoint is not null) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
         d.Do(new SandboxEffect.ReleaseSlot());
-        d.Do(new SandboxEffect.ForgetJournal());
     }
 }

@@ -47,6 +47,11 @@ public abstract record SandboxEffect
     /// <summary>Drop the sandbox's journal entries (it ended and nobody can ask for it any more).</summary>
     public sealed record ForgetJournal : SandboxEffect;
 
+    // ---- the catalog -------------------------------------------------------------------------------
+    /// <summary>Write the sandbox's row in the catalog (listing, quotas, sweeps); a newer version wins.</summary>
+    public sealed record UpdateCatalog(SandboxSummary Summary) : SandboxEffect;
+    public sealed record RemoveFromCatalog(string SandboxId) : SandboxEffect;
+
     // ---- timers ---------------------------------------------------------------------------------------
     public sealed record StartTimer(string Name, object Message, TimeSpan Delay) : SandboxEffect;
     public sealed record CancelTimer(string Name) : SandboxEffect;

@@ -6,7 +6,11 @@ public static class SandboxEvents
 {
     // ---- journaled -------------------------------------------------------------------------------
 
-    public sealed record Created(string SandboxId, string TokenSha256, SandboxSettings Settings, DateTimeOffset At) : IJournaledEvent;
+    /// <remarks><see cref="Owner"/> (the creating API key's fingerprint) was added later; absent means no owner.</remarks>
+    public sealed record Created(string SandboxId, string TokenSha256, SandboxSettings Settings, DateTimeOffset At) : IJournaledEvent
+    {
+        public string? Owner { get; init; }
+    }
 
     /// <remarks><paramref name="ContainerKey"/> was added later as an optional field (absent in older
     /// journals means the sandbox id), so the manifest stayed v1.</remarks>
@@ -15,10 +19,21 @@ public static class SandboxEvents
     /// <summary>A complete checkpoint (memory image and writable layer, one archive) was committed to
     /// the store; the container is gone and the sandbox is paused on it.</summary>
     public sealed record CheckpointTaken(string Key, long Size, string Sha256, long Generation, DateTimeOffset At,
-        ExecutionCarryOver? Execution = null) : IJournaledEvent;
+        ExecutionCarryOver? Execution = null) : IJournaledEvent
+    {
+        /// <summary>Why it was taken (added later; absent in older journals): client, idle, shutdown, pause.</summary>
+        public CheckpointKind? Kind { get; init; }
+    }
 
     /// <summary>The sandbox was restored from its latest checkpoint on <paramref name="Node"/>.</summary>
-    public sealed record Restored(string Node, DateTimeOffset At) : IJournaledEvent;
+    public sealed record Restored(string Node, DateTimeOffset At) : IJournaledEvent
+    {
+        /// <summary>What woke it (added later): a reference attach, or an API call (resume, or a call that needed it).</summary>
+        public bool ByApi { get; init; }
+    }
+
+    /// <summary>The sandbox's lifetime now ends at <paramref name="ExpiresAt"/> (null: no TTL any more).</summary>
+    public sealed record TtlChanged(DateTimeOffset? ExpiresAt, DateTimeOffset At) : IJournaledEvent;
 
     /// <summary>Its container is gone without a checkpoint of this run (its host died, or a checkpoint
     /// failed past recovery): the sandbox falls back to its latest checkpoint and is paused on it.</summary>
@@ -37,8 +52,9 @@ public static class SandboxEvents
     /// <summary>Recovered as running with no container here: leftovers are being removed.</summary>
     public sealed record RecoveryBegan : ITransientEvent;
 
-    /// <summary>A restore from the latest checkpoint began, for <paramref name="Session"/> if a client attached.</summary>
-    public sealed record RestoreBegan(ClientRef? Session) : ITransientEvent;
+    /// <summary>A restore from the latest checkpoint began, for <paramref name="Session"/> if a client attached,
+    /// answering <paramref name="ReplyTo"/> if an API call resumes it.</summary>
+    public sealed record RestoreBegan(ClientRef? Session, ClientRef? ReplyTo = null) : ITransientEvent;
 
     /// <summary>The restore failed; the sandbox stays paused on its checkpoint.</summary>
     public sealed record RestoreFailed : ITransientEvent;
@@ -72,6 +88,9 @@ public static class SandboxEvents
     public sealed record TeardownBegan(TeardownPlan Plan) : ITransientEvent;
 
     public sealed record TeardownFinished : ITransientEvent;
+
+    /// <summary>An ended sandbox past its retention: its journal entries are gone and it is unknown again.</summary>
+    public sealed record Forgotten : ITransientEvent;
 
     /// <summary>The actor asked its shard to stop it: messages that still arrive go back through the region.</summary>
     public sealed record PassivationRequested : ITransientEvent;

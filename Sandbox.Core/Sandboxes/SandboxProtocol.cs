@@ -9,9 +9,18 @@ public static class SandboxProtocol
     /// <summary>Create and start a sandbox; the session gets <see cref="SandboxAttached"/> (from the
     /// sandbox itself, which is then the sender to talk to) or <see cref="SandboxRejected"/>.
     /// Only the SHA-256 of the token travels and is stored, never the token itself.</summary>
-    public sealed record CreateSandbox(string SandboxId, string TokenSha256, SandboxSettings Settings, ClientRef Session) : IWithSandboxId;
+    public sealed record CreateSandbox(string SandboxId, string TokenSha256, SandboxSettings Settings, ClientRef Session) : IWithSandboxId
+    {
+        /// <summary>The fingerprint of the API key that creates it; null without API keys.</summary>
+        public string? Owner { get; init; }
+    }
 
-    public sealed record AttachSandbox(string SandboxId, string TokenSha256, ClientRef Session) : IWithSandboxId;
+    /// <remarks><see cref="Caller"/> is the fingerprint of the attaching client's API key: with keys, another
+    /// key's sandbox answers like an unknown one (its token is not enough on the reference routes).</remarks>
+    public sealed record AttachSandbox(string SandboxId, string TokenSha256, ClientRef Session) : IWithSandboxId
+    {
+        public string? Caller { get; init; }
+    }
 
     public sealed record DetachSession(string SandboxId, ClientRef Session) : IWithSandboxId;
 
@@ -55,6 +64,41 @@ public static class SandboxProtocol
     {
         public static readonly StopSandbox Instance = new("");
     }
+
+    // ---- API v1 (gateway facade -> sandbox), each answered with a description, history, or refusal ----
+
+    /// <summary>GET /v1/sandboxes/{id}.</summary>
+    public sealed record DescribeSandbox(string SandboxId, Access Access) : IApiCommand;
+
+    /// <summary>DELETE /v1/sandboxes/{id}: kills it; its checkpoints are deleted.</summary>
+    public sealed record DeleteSandbox(string SandboxId, Access Access) : IApiCommand;
+
+    /// <summary>POST …/pause: answered once its checkpoint is stored.</summary>
+    public sealed record PauseSandbox(string SandboxId, Access Access) : IApiCommand;
+
+    /// <summary>POST …/resume: answered once it runs again.</summary>
+    public sealed record ResumeSandbox(string SandboxId, Access Access) : IApiCommand;
+
+    /// <summary>POST …/ttl: the lifetime ends <paramref name="Seconds"/> from now.</summary>
+    public sealed record SetSandboxTtl(string SandboxId, Access Access, double Seconds) : IApiCommand;
+
+    /// <summary>GET …/events: the sandbox's history.</summary>
+    public sealed record GetSandboxHistory(string SandboxId, Access Access) : IApiCommand;
+
+    /// <summary>From a host's catalog sweep: a paused sandbox whose TTL may have passed ends if it has.</summary>
+    public sealed record ExpireIfDue(string SandboxId) : IWithSandboxId;
+
+    /// <summary>From a host's catalog sweep: an ended sandbox past its retention is forgotten.</summary>
+    public sealed record PurgeIfEnded(string SandboxId, DateTimeOffset EndedBefore) : IWithSandboxId;
+
+    public sealed record SandboxDescription(SandboxSummary Summary) : ISandboxWireMessage;
+
+    public sealed record SandboxHistory(IReadOnlyList<HistoryEntry> Entries) : ISandboxWireMessage;
+
+    public sealed record ApiRefused(ApiRefusal Kind, string Detail) : ISandboxWireMessage;
+
+    /// <summary>Why a sandbox refused an API call; the gateway maps it to a status.</summary>
+    public enum ApiRefusal { NotFound, Forbidden, Conflict, Invalid, Failed }
 
     // ---- events for the attached session (sandbox -> gateway) --------------------------------
 

@@ -45,6 +45,12 @@ public static class SandboxSignals
 
     public sealed record ExecutionTimeLimitReached(uint ExecId);
 
+    /// <summary>The sandbox's TTL may have passed.</summary>
+    public sealed record TtlCheck
+    {
+        public static readonly TtlCheck Instance = new();
+    }
+
     public sealed record QuiesceTimedOut(uint SyncId);
 
     public static class Timers
@@ -52,5 +58,6 @@ public static class SandboxSignals
         public const string Idle = "idle";
         public const string ExecutionLimit = "execution-limit";
         public const string Quiesce = "checkpoint-sync";
+        public const string Ttl = "ttl";
     }
 }

@@ -29,6 +29,14 @@ public sealed record SandboxState
     public EndedReason? EndedReason { get; init; }
     public string? EndedDetail { get; init; }
     public ImmutableList<HistoryEntry> History { get; init; } = ImmutableList<HistoryEntry>.Empty;
+    /// <summary>The fingerprint of the API key that created it; null without API keys.</summary>
+    public string? Owner { get; init; }
+    /// <summary>When its TTL ends it (moved on by the time spent paused unless paused time counts).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>Since when it has been paused.</summary>
+    public DateTimeOffset? PausedAt { get; init; }
+    /// <summary>How many journaled events made this state (orders the summaries written to the catalog).</summary>
+    public long JournalVersion { get; init; }
 
     // ---- this incarnation (never journaled) ---------------------------------------------------------
 
@@ -39,6 +47,8 @@ public sealed record SandboxState
     public ClientRef? Creator { get; init; }
     /// <summary>The session a restore in progress is for.</summary>
     public ClientRef? RestoringFor { get; init; }
+    /// <summary>The API caller a restore in progress answers (a resume, or a call that needed the container).</summary>
+    public ClientRef? ResumeReplyTo { get; init; }
     /// <summary>The reference protocol's one foreground execution: the current (or last, undelivered) one.</summary>
     public ExecutionLog? Foreground { get; init; }
     public uint NextExecId { get; init; }
@@ -69,12 +79,17 @@ public sealed record SandboxState
 
     public bool TokenMatches(string tokenSha256) => SandboxIdentity.HashesMatch(TokenSha256, tokenSha256);
 
-    public SandboxState Apply(ISandboxEvent e) => e switch
+    public SandboxState Apply(ISandboxEvent e) => e is IJournaledEvent
+        ? ApplyOne(e) with { JournalVersion = JournalVersion + 1 }
+        : ApplyOne(e);
+
+    private SandboxState ApplyOne(ISandboxEvent e) => e switch
     {
         Created c => Record(this with
         {
-            Lifecycle = SandboxLifecycle.Starting, TokenSha256 = c.TokenSha256, Settings = c.Settings, CreatedAt = c.At,
-        }, c.At, "created", ""),
+            Lifecycle = SandboxLifecycle.Starting, TokenSha256 = c.TokenSha256, Settings = c.Settings, CreatedAt = c.At, Owner = c.Owner,
+            ExpiresAt = c.Settings.TtlSeconds is { } ttl ? c.At.AddSeconds(ttl) : null,
+        }, c.At, "created", c.Settings.Labels.Count > 0 ? "labels " + string.Join(",", c.Settings.Labels.Select(l => $"{l.Key}={l.Value}")) : ""),
         Started s => Record(this with
         {
             Lifecycle = SandboxLifecycle.Running, Node = s.Node, ContainerKey = s.ContainerKey ?? ContainerKey, Phase = SandboxPhase.Idle,
@@ -84,18 +99,22 @@ public sealed record SandboxState
         {
             Lifecycle = SandboxLifecycle.Paused, Node = null, Phase = SandboxPhase.Idle, Checkpoint = null, Session = null,
             Foreground = null, RunnerReadingPaused = false,
-            LatestCheckpoint = new CheckpointRef(c.Key, c.Size, c.Sha256, c.Generation, c.Execution),
-        }, c.At, "checkpointed", $"{c.Size} bytes"),
+            LatestCheckpoint = new CheckpointRef(c.Key, c.Size, c.Sha256, c.Generation, c.Execution), PausedAt = c.At,
+        }, c.At, "paused", PauseDetail(c)),
         Restored r => Record(this with
         {
-            Lifecycle = SandboxLifecycle.Running, Node = r.Node, Phase = SandboxPhase.Idle, RestoringFor = null,
+            Lifecycle = SandboxLifecycle.Running, Node = r.Node, Phase = SandboxPhase.Idle, RestoringFor = null, ResumeReplyTo = null,
+            // the TTL's clock stood still while it was paused, unless paused time counts
+            ExpiresAt = ExpiresAt is { } exp && PausedAt is { } since && !Settings.TtlCountsPaused ? exp + (r.At - since) : ExpiresAt,
+            PausedAt = null,
             Foreground = LatestCheckpoint?.Execution is { } x ? ExecutionLog.Resume(x) with { Held = true } : null,
             NextExecId = LatestCheckpoint?.Execution?.NextExecId ?? NextExecId,
             LastExecKilled = LatestCheckpoint?.Execution?.LastExecKilled ?? false,
-        }, r.At, "restored", $"on {r.Node}"),
+        }, r.At, r.ByApi ? "resumed" : "restored", $"on {r.Node}"),
+        TtlChanged t => Record(this with { ExpiresAt = t.ExpiresAt }, t.At, "ttl_changed", t.ExpiresAt is { } x ? $"expires at {x:O}" : "no TTL"),
         ContainerLost l => Record(this with
         {
-            Lifecycle = SandboxLifecycle.Paused, Node = null, Phase = SandboxPhase.Idle,
+            Lifecycle = SandboxLifecycle.Paused, Node = null, Phase = SandboxPhase.Idle, PausedAt = l.At,
             Session = null, Checkpoint = null, Foreground = null, RunnerReadingPaused = false,
         }, l.At, "container_lost", l.Detail),
         Ended x => Record(this with
@@ -108,8 +127,9 @@ public sealed record SandboxState
 
         CreateAccepted a => this with { Phase = SandboxPhase.Starting, Creator = a.Creator },
         RecoveryBegan => this with { Phase = SandboxPhase.Recovering },
-        RestoreBegan r => this with { Phase = SandboxPhase.Restoring, RestoringFor = r.Session },
-        RestoreFailed => this with { Phase = SandboxPhase.Idle, RestoringFor = null },
+        RestoreBegan r => this with { Phase = SandboxPhase.Restoring, RestoringFor = r.Session, ResumeReplyTo = r.ReplyTo },
+        RestoreFailed => this with { Phase = SandboxPhase.Idle, RestoringFor = null, ResumeReplyTo = null },
+        Forgotten => Empty(SandboxId),
         SessionAttached a => this with { Session = a.Session },
         SessionDetached => this with { Session = null },
         ForegroundChanged f => this with { Foreground = f.Log, NextExecId = f.NextExecId, LastExecKilled = f.LastExecKilled },
@@ -125,6 +145,15 @@ public sealed record SandboxState
         TeardownFinished => this with { Phase = SandboxPhase.Idle, Teardown = null },
         PassivationRequested => this with { Passivating = true },
         _ => throw new ArgumentException($"{nameof(SandboxState)} cannot apply {e.GetType().Name}: every event needs a case here", nameof(e)),
+    };
+
+    private static string PauseDetail(CheckpointTaken c) => c.Kind switch
+    {
+        CheckpointKind.Client => $"checkpointed by its client ({c.Size} bytes)",
+        CheckpointKind.Idle => $"idle ({c.Size} bytes)",
+        CheckpointKind.Shutdown => $"its node was shutting down ({c.Size} bytes)",
+        CheckpointKind.Pause => $"on request ({c.Size} bytes)",
+        _ => $"{c.Size} bytes",
     };
 
     private static SandboxState Record(SandboxState s, DateTimeOffset at, string type, string detail)

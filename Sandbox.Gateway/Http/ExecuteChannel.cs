@@ -44,7 +44,7 @@ public sealed class ExecuteChannel(HttpResponse response) : IClientChannel
                     {
                         response.StatusCode = e.Shortage switch
                         {
-                            CapacityShortage.Busy => StatusCodes.Status429TooManyRequests,
+                            CapacityShortage.Busy or CapacityShortage.Quota => StatusCodes.Status429TooManyRequests,
                             CapacityShortage.Full => StatusCodes.Status503ServiceUnavailable,
                             _ => StatusCodes.Status500InternalServerError,
                         };

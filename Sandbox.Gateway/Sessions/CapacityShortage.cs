@@ -1,4 +1,4 @@
 namespace Sandbox.Gateway.Sessions;
 
-/// <summary>Why a create was refused for capacity: no room anywhere, or hosts only busy starting others.</summary>
-public enum CapacityShortage { Full, Busy }
+/// <summary>Why a create was refused: no room anywhere, hosts only busy starting others, or its API key's quota.</summary>
+public enum CapacityShortage { Full, Busy, Quota }

@@ -10,7 +10,7 @@ public abstract record ServerMessage
     public sealed record Status(string Value) : ServerMessage;
     /// <param name="Shortage">Set when the error is a capacity refusal of a create (HTTP /execute answers it
     /// with its own status); the WebSocket protocol carries only the message.</param>
-    public sealed record Error(string Message, CapacityShortage? Shortage = null) : ServerMessage;
+    public sealed record Error(string Message, CapacityShortage? Shortage = null, TimeSpan? RetryAfter = null) : ServerMessage;
     public sealed record SandboxId(string Id, string Token) : ServerMessage;
     public sealed record Output(bool Stderr, string Data) : ServerMessage;
     public sealed record Close(int Code) : ServerMessage;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
+using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Placement;
 using Sandbox.Core.Placement;
 using Sandbox.Core.Sandboxes;
@@ -41,6 +42,10 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private IActorRef? _sandbox;
     /// <summary>What to send the sandbox once attached (HTTP /execute's code).</summary>
     private ExecuteCode? _afterAttach;
+    /// <summary>The fingerprint of the client's API key: the owner of what it creates, checked on what it attaches.</summary>
+    private string? _owner;
+    /// <summary>Create, report the id, and let go (the API's create).</summary>
+    private bool _detachOnceCreated;
 
     public IStash Stash { get; set; } = null!;
     public ITimerScheduler Timers { get; set; } = null!;
@@ -52,17 +57,26 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         _out = new ClientOutbox(channel, Self, Context.Materializer());
         switch (mode)
         {
-            case SessionMode.Create:
+            case SessionMode.Create c:
+                _owner = c.Owner;
                 Become(AwaitingInit);
                 break;
             case SessionMode.Attach a:
+                _owner = a.Caller;
                 Become(Handshaking);
                 StartAttach(a);
                 break;
             case SessionMode.Execute x:
+                _owner = x.Owner;
                 Become(Handshaking);
                 _afterAttach = new ExecuteCode("", x.Language, x.Code, CloseStdin: true);
                 StartCreate(SandboxSettings.Default with { IdleTimeoutSeconds = null, DeleteOnDetach = true });
+                break;
+            case SessionMode.CreateDetached c:
+                _owner = c.Owner;
+                _detachOnceCreated = true;
+                Become(Handshaking);
+                StartCreate(c.Settings);
                 break;
         }
     }
@@ -103,7 +117,29 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         _createSettings = settings;
         _token = SandboxIdentity.NewToken();
         _placement = new CreatePlacement { StartedAt = DateTime.UtcNow, MaxAttempts = _options.CreatePlacementAttempts, BusyWait = _options.CreateBusyWait };
+        if (_owner is not null && _options.KeyQuotas.Any)
+        {
+            // quotas are counted cluster-wide in the catalog, which any host answers for
+            var owner = _owner;
+            HostAgents.AskAnyAsync<Sandbox.Actors.Catalog.CatalogMessages.Counted>(Context.System, NodeRoles.SandboxHost,
+                    new Sandbox.Actors.Catalog.CatalogMessages.Count(owner, DateTimeOffset.UtcNow.AddMinutes(-1)))
+                .PipeTo(Self, success: c => (object?)c ?? new QuotaUnknown("no sandbox host answered"), failure: e => new QuotaUnknown(e.GetBaseException().Message));
+            return;
+        }
         AskBoard();
+    }
+
+    private void OnQuotaCounted(Sandbox.Actors.Catalog.CatalogMessages.Counted c)
+    {
+        if (_options.KeyQuotas.Refusal(c.Held, c.CreatedSince) is not { } over)
+        {
+            AskBoard();
+            return;
+        }
+        _log.Info("Create refused for the quota of {0}: {1}", ApiKeys.ShortFingerprint(_owner!), over.Reason);
+        _out.Answer(new ServerMessage.Status(SandboxStatus.CreationError));
+        _out.Answer(new ServerMessage.Error(over.Reason, CapacityShortage.Quota, over.RetryAfter));
+        Close(CloseCodes.ApplicationError);
     }
 
     /// <summary>Asks this node's placement board for a host with room and an id on it; a full cluster
@@ -127,7 +163,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
                 _placement = p.Placement;
                 _sandboxId = p.SandboxId;
                 _placedOn = p.Node;
-                SendHandshake(new CreateSandbox(_sandboxId, SandboxIdentity.HashToken(_token!), _createSettings!, new ClientRef(Self)));
+                SendHandshake(new CreateSandbox(_sandboxId, SandboxIdentity.HashToken(_token!), _createSettings!, new ClientRef(Self)) { Owner = _owner });
                 break;
             case PlacementStep.RetryAfter r:
                 _placement = r.Placement;
@@ -159,7 +195,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             Reject(SessionReplies.NotFound());   // nothing we issued looks like this; do not wake a sharding entity for it
             return;
         }
-        SendHandshake(new AttachSandbox(a.SandboxId, SandboxIdentity.HashToken(a.Token), new ClientRef(Self)));
+        SendHandshake(new AttachSandbox(a.SandboxId, SandboxIdentity.HashToken(a.Token), new ClientRef(Self)) { Caller = _owner });
     }
 
     /// <summary>A handshake that cannot go on fails as a creation error for a create, a restore error for an attach.</summary>
@@ -197,6 +233,11 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             Context.Watch(_sandbox);
             if (_token is not null) _out.Answer(new ServerMessage.SandboxId(_sandboxId, _token));
             _out.Answer(new ServerMessage.Status(SandboxStatus.Running));
+            if (_detachOnceCreated)
+            {
+                Close(CloseCodes.Normal);   // the outbox finishing ends the session, which lets the sandbox go
+                return;
+            }
             Become(Active);
             if (_afterAttach is { } x) _sandbox.Tell(x with { SandboxId = _sandboxId }, Self);
             Stash.UnstashAll();
@@ -208,6 +249,14 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             Follow(_placement!.OnHostRefused(r.Node, r.Reason, r.Busy, DateTime.UtcNow));
         });
         Receive<PlaceAgain>(_ => AskBoard());
+        Receive<Sandbox.Actors.Catalog.CatalogMessages.Counted>(OnQuotaCounted);
+        Receive<QuotaUnknown>(q =>
+        {
+            // a quota that cannot be counted is not waived: the client hears why and may retry
+            _out.Answer(new ServerMessage.Status(SandboxStatus.CreationError));
+            _out.Answer(new ServerMessage.Error($"The API key's quota could not be checked ({q.Reason}); try again shortly.", CapacityShortage.Busy, TimeSpan.FromSeconds(5)));
+            Close(CloseCodes.ApplicationError);
+        });
         Receive<SandboxRejected>(r =>
         {
             HandshakeAnswered();
@@ -325,6 +374,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private void Closing()
     {
         Receive<SandboxAttached>(_ => Sender.Tell(new DetachSession(_sandboxId, new ClientRef(Self))));   // too late: let go
+        Receive<Terminated>(_ => { });
         CommonReceives();
     }
 
@@ -397,4 +447,6 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     {
         public static readonly PlaceAgain Instance = new();
     }
+
+    private sealed record QuotaUnknown(string Reason);
 }

@@ -21,7 +21,11 @@ public sealed class SandboxRegion;
 
 /// <summary>What a node owns outside Akka: its container registry and its storage.</summary>
 /// <remarks><paramref name="Capacity"/> is this node's sandbox slots: one instance per node, shared by its sandboxes and its host agent.</remarks>
-public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.Storage.IObjectStore? Checkpoints, Sandbox.Actors.Storage.IObjectStore? Snapshots, WarmPool? Pool, HostCapacity Capacity);
+public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.Storage.IObjectStore? Checkpoints, Sandbox.Actors.Storage.IObjectStore? Snapshots, WarmPool? Pool, HostCapacity Capacity)
+{
+    /// <summary>The sandbox catalog (shared by every node of a deployment through the journal's database).</summary>
+    public Sandbox.Actors.Catalog.ISandboxCatalog? Catalog { get; init; }
+}
 
 /// <summary>The node's Akka wiring as small composable steps (tests reuse them).</summary>
 public static class AkkaWiring
@@ -90,6 +94,9 @@ public static class AkkaWiring
             b.WithActors((system, registryOfActors) =>
             {
                 system.ActorOf(HostAgent.PropsFor(HostContext(system, s, node), registryOfActors.Get<SandboxRegion>()), HostAgent.Name);
+                if (node.Catalog is { } catalog)
+                    system.ActorOf(Sandbox.Actors.Catalog.CatalogSweeper.PropsFor(catalog, registryOfActors.Get<SandboxRegion>(),
+                        s.Sandboxes.CatalogSweepInterval, s.Sandboxes.EndedRetention), Sandbox.Actors.Catalog.CatalogSweeper.Name);
                 // sandboxes by state on this node, for /metrics, until the node stops
                 var tracked = Sandbox.Actors.Telemetry.SandboxMetrics.TrackHost(Cluster.Get(system).SelfAddress.ToString(), node.Capacity);
                 system.WhenTerminated.ContinueWith(_ => tracked.Dispose());
@@ -125,6 +132,7 @@ public static class AkkaWiring
             Snapshots = node.Snapshots,
             Pool = node.Pool,
             Capacity = node.Capacity,
+            Catalog = node.Catalog,
         };
 
     private static Akka.Event.LogLevel AkkaLogLevel(string level) => level.ToUpperInvariant() switch

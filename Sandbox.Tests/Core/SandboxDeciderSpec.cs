@@ -342,7 +342,7 @@ public class SandboxDeciderSpec
     public void The_history_records_each_journaled_step_with_its_time()
     {
         var s = Run(Paused, new AttachSandbox(Id, TokenHash, Other), new ContainerStarted("key-1", true));
-        Assert.Equal(["created", "started", "checkpointed", "restored"], s.History.Select(h => h.Type));
+        Assert.Equal(["created", "started", "paused", "restored"], s.History.Select(h => h.Type));
         Assert.All(s.History, h => Assert.Equal(T0, h.At));
     }
 }

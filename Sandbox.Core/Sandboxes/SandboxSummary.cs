@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+
+namespace Sandbox.Core.Sandboxes;
+
+/// <summary>
+/// What the world may know of a sandbox (never its token): the API's view and the catalog's row.
+/// <paramref name="Version"/> counts its journaled events, so a late write of an older summary never
+/// overwrites a newer one.
+/// </summary>
+public sealed record SandboxSummary(
+    string SandboxId,
+    string State,
+    string? Owner,
+    ImmutableSortedDictionary<string, string> Labels,
+    string? Node,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? LastActivityAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? EndedAt,
+    string? EndedReason,
+    string? EndedDetail,
+    double? IdleTimeoutSeconds,
+    IdleAction OnIdle,
+    bool EnableCheckpoint,
+    long Version) : ISandboxWireMessage
+{
+    public static SandboxSummary Of(SandboxState s) => new(
+        s.SandboxId, s.StateName, s.Owner, s.Settings.Labels, s.Lifecycle == SandboxLifecycle.Running ? s.Node : null, s.CreatedAt,
+        s.LastActivity == default ? s.CreatedAt : s.LastActivity, s.ExpiresAt, s.EndedAt, s.EndedReason?.ToApiName(), s.EndedDetail,
+        s.Settings.IdleTimeoutSeconds, s.Settings.OnIdle, s.Settings.EnableCheckpoint, s.JournalVersion);
+
+    public bool Equals(SandboxSummary? o) =>
+        o is not null && SandboxId == o.SandboxId && State == o.State && Owner == o.Owner && Node == o.Node && CreatedAt == o.CreatedAt &&
+        LastActivityAt == o.LastActivityAt && ExpiresAt == o.ExpiresAt && EndedAt == o.EndedAt && EndedReason == o.EndedReason &&
+        EndedDetail == o.EndedDetail && IdleTimeoutSeconds == o.IdleTimeoutSeconds && OnIdle == o.OnIdle &&
+        EnableCheckpoint == o.EnableCheckpoint && Version == o.Version && Labels.SequenceEqual(o.Labels);
+
+    public override int GetHashCode() => HashCode.Combine(SandboxId, State, Version);
+}

@@ -1,0 +1,85 @@
+using Akka.Actor;
+using Sandbox.Core.Sandboxes;
+using static Sandbox.Core.Sandboxes.SandboxProtocol;
+
+namespace Sandbox.Gateway.Api;
+
+/// <summary>
+/// <see cref="ISandboxApi"/> over the sandbox actors: each call becomes one command to the sandbox's
+/// entity through the shard region (any host), carrying what the caller presented, and its answer
+/// becomes a view or an <see cref="ApiError"/>. This part holds what every call shares; the calls
+/// live in the other parts of this class, one concern each.
+/// </summary>
+public sealed partial class SandboxApi(SandboxGateway gateway) : ISandboxApi
+{
+    /// <summary>A description or refusal comes back at once; a sandbox mid-operation defers the call until it is done.</summary>
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>Pause and resume wait for a checkpoint or a restore.</summary>
+    private static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(3);
+
+    private static Access AccessOf(Caller c) =>
+        new(c.KeyFingerprint, c.SandboxToken is { Length: > 0 } t ? SandboxIdentity.HashToken(t) : null, c.KeysConfigured);
+
+    private static ApiError UnknownSandbox(string id) =>
+        new(ApiErrorKind.NotFound, $"No sandbox {Shorten(id)} exists for this caller: check the id, or the API key it was created with.");
+
+    private static string Shorten(string s) => s.Length > 80 ? s[..80] + "…" : s;
+
+    /// <summary>Sends a sandbox-scoped command and waits for its description (or refusal).</summary>
+    private async Task<ApiResult<SandboxSummary>> AskSandboxAsync(string sandboxId, IWithSandboxId command, TimeSpan timeout, CancellationToken ct)
+    {
+        // nothing we issued looks like this: do not wake a sharding entity for it
+        if (!SandboxIdentity.IsWellFormed(sandboxId)) return UnknownSandbox(sandboxId);
+        var answer = await AskAsync(command, timeout, ct);
+        if (!answer.Ok) return answer.Error;
+        return answer.Value is SandboxDescription d
+            ? d.Summary
+            : new ApiError(ApiErrorKind.Internal, $"The sandbox answered {answer.Value.GetType().Name} unexpectedly.");
+    }
+
+    /// <summary>One command to a sandbox; a refusal becomes its error, a silent host a 503.</summary>
+    private async Task<ApiResult<object>> AskAsync(IWithSandboxId command, TimeSpan timeout, CancellationToken ct)
+    {
+        object answer;
+        try
+        {
+            answer = await gateway.Region.Ask<object>(command, timeout, ct);
+        }
+        catch (AskTimeoutException)
+        {
+            return new ApiError(ApiErrorKind.Unavailable,
+                $"Sandbox {command.SandboxId} did not answer within {timeout.TotalSeconds:0} s: its host may be down or busy; try again.",
+                RetryAfter: TimeSpan.FromSeconds(5));
+        }
+        if (answer is ApiRefused r) return Error(r);
+        return answer;
+    }
+
+    private static ApiError Error(ApiRefused r) => new(r.Kind switch
+    {
+        ApiRefusal.NotFound => ApiErrorKind.NotFound,
+        ApiRefusal.Forbidden => ApiErrorKind.Forbidden,
+        ApiRefusal.Conflict => ApiErrorKind.Conflict,
+        ApiRefusal.Invalid => ApiErrorKind.Invalid,
+        _ => ApiErrorKind.Internal,
+    }, r.Detail);
+
+    /// <summary>The API's view of a sandbox (the token only when it was just created).</summary>
+    private static SandboxView View(SandboxSummary s, string? token = null) => new()
+    {
+        SandboxId = s.SandboxId,
+        SandboxToken = token,
+        State = s.State,
+        Labels = s.Labels,
+        CreatedAt = s.CreatedAt,
+        ExpiresAt = s.ExpiresAt,
+        Node = s.Node,
+        LastActivityAt = s.LastActivityAt,
+        IdleTimeout = s.IdleTimeoutSeconds,
+        OnIdle = s.OnIdle == IdleAction.Pause ? "pause" : "kill",
+        EnableCheckpoint = s.EnableCheckpoint,
+        EndedAt = s.EndedAt,
+        EndedReason = s.EndedReason,
+        EndedDetail = s.EndedDetail,
+    };
+}
