@@ -23,7 +23,12 @@ public sealed class TerminalConnection : IAsyncDisposable
         while (_ws.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
             var m = await _ws.ReceiveAsync(buffer, ct).ConfigureAwait(false);
-            if (m.MessageType == WebSocketMessageType.Close) yield break;
+            if (m.MessageType == WebSocketMessageType.Close)
+            {
+                if (_ws.State == WebSocketState.CloseReceived)
+                    await _ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+                yield break;
+            }
             if (m.MessageType == WebSocketMessageType.Binary)
             {
                 yield return new TerminalEvent(buffer.AsMemory(0, m.Count).ToArray());

@@ -17,12 +17,11 @@ public class KeyedV1Fixture : ServerFixture
 /// <summary>A keyed node whose keys may hold one sandbox each and create three a minute.</summary>
 public sealed class QuotaV1Fixture : KeyedV1Fixture
 {
-    protected override string? Variable(string name) => name switch
+    protected override SandboxHostSettings Customize(SandboxHostSettings s)
     {
-        "SANDBOX_API_KEY_MAX_SANDBOXES" => "1",
-        "SANDBOX_API_KEY_CREATES_PER_MINUTE" => "3",
-        _ => null,
-    };
+        s = base.Customize(s);
+        return s with { Gateway = s.Gateway with { KeyQuotas = new KeyQuotas(MaxSandboxes: 1, CreatesPerMinute: 3) } };
+    }
 }
 
 /// <summary>A node whose sandboxes have a small disk (for the 413 naming the disk limit).</summary>

@@ -31,7 +31,9 @@ public static class TerminalSocket
         var sendLock = new SemaphoreSlim(1, 1);
         var output = PumpOutputAsync(ws, terminal, sendLock, stop.Token);
         var input = PumpInputAsync(ws, terminal, sendLock, maxMessage, stop.Token);
-        await Task.WhenAny(output, input);
+        var first = await Task.WhenAny(output, input);
+        // after the exit the client answers the close; give it a moment before the socket is cut
+        if (first == output) await Task.WhenAny(input, Task.Delay(TimeSpan.FromSeconds(2)));
         await stop.CancelAsync();
         try { await Task.WhenAll(output, input); } catch (Exception) { /* either side ending ends the terminal */ }
         return Results.Empty;
