@@ -72,6 +72,11 @@ public class OpenApiSpec(ServerFixture server) : IClassFixture<ServerFixture>
         Assert.Contains("killed", view.GetProperty("ended_reason").GetProperty("description").GetString());
         var create = schemas.GetProperty("CreateSandboxRequest").GetProperty("properties");
         Assert.Contains("idle timeout", create.GetProperty("ttl_seconds").GetProperty("description").GetString());
+        // members are named as the wire names them, and numbers are numbers (the API reads them strictly)
+        var process = schemas.GetProperty("ProcessRequest");
+        Assert.DoesNotContain("ProcessRequest.", process.GetRawText());
+        Assert.Contains("code", process.GetProperty("properties").GetProperty("language").GetProperty("description").GetString());
+        Assert.DoesNotContain("string", process.GetProperty("properties").GetProperty("timeout_seconds").GetProperty("type").EnumerateArray().Select(t => t.GetString()));
         var problem = schemas.GetProperty("ProblemBody").GetProperty("properties");
         Assert.Contains("change", problem.GetProperty("detail").GetProperty("description").GetString());
         // query parameters are documented with what they take

@@ -45,9 +45,35 @@ public static class V1OpenApi
             {
                 if (ctx.JsonTypeInfo.Type.Namespace?.StartsWith("Sandbox.Gateway.Api", StringComparison.Ordinal) == true)
                     SnakeCase(schema);
+                StrictNumbers(schema);
+                if (schema.Description is { } d) schema.Description = Readable(d);
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>The document service reads the host-wide JSON options (numbers may come as strings there);
+    /// /v1 reads numbers strictly (<see cref="V1Json"/>), so a number is only a number here.</summary>
+    private static void StrictNumbers(OpenApiSchema schema, int depth = 0)
+    {
+        if (schema.Type is { } t && t.HasFlag(JsonSchemaType.String) && (t.HasFlag(JsonSchemaType.Integer) || t.HasFlag(JsonSchemaType.Number)))
+        {
+            schema.Type = t & ~JsonSchemaType.String;
+            schema.Pattern = null;
+        }
+        if (depth > 8) return;
+        // property schemas of primitive types are not handed to the transformer on their own
+        foreach (var p in schema.Properties?.Values.OfType<OpenApiSchema>() ?? []) StrictNumbers(p, depth + 1);
+        if (schema.Items is OpenApiSchema items) StrictNumbers(items, depth + 1);
+        if (schema.AdditionalProperties is OpenApiSchema extra) StrictNumbers(extra, depth + 1);
+    }
+
+    /// <summary>XML comments name members by their C# signature ("string? ProcessRequest.Code"); the document names them as the wire does ("code").</summary>
+    private static string Readable(string description)
+    {
+        var text = System.Net.WebUtility.HtmlDecode(description);
+        return System.Text.RegularExpressions.Regex.Replace(text, @"(?:[\w.]+(?:<[^>]*>)?\??\s)?\b[A-Z]\w*\.([A-Z]\w*)\b",
+            m => JsonNamingPolicy.SnakeCaseLower.ConvertName(m.Groups[1].Value));
+    }
 
     private static void SnakeCase(OpenApiSchema schema)
     {
