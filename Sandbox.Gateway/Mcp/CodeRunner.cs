@@ -72,6 +72,12 @@ public static class CodeRunner
             timedOut = true;
             await api.SignalAsync(caller, sandboxId, processId, "KILL", CancellationToken.None);
         }
+        catch (OperationCanceledException)
+        {
+            // the client cancelled the call: the code it asked for stops with it
+            await api.SignalAsync(caller, sandboxId, processId, "KILL", CancellationToken.None);
+            throw;
+        }
         if (signal is "KILL" && (DateTime.UtcNow - began).TotalSeconds >= timeoutSeconds) timedOut = true;
         return new CodeRun(stdout.Text, stderr.Text, exitCode, signal, timedOut, stdout.Truncated || stderr.Truncated, processId);
     }
