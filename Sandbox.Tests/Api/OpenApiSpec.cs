@@ -72,6 +72,9 @@ public class OpenApiSpec(ServerFixture server) : IClassFixture<ServerFixture>
         Assert.Contains("killed", view.GetProperty("ended_reason").GetProperty("description").GetString());
         var create = schemas.GetProperty("CreateSandboxRequest").GetProperty("properties");
         Assert.Contains("idle timeout", create.GetProperty("ttl_seconds").GetProperty("description").GetString());
+        foreach (var schema in schemas.EnumerateObject().Where(s => s.Value.TryGetProperty("properties", out _)))
+            foreach (var field in schema.Value.GetProperty("properties").EnumerateObject())
+                Assert.True(field.Value.TryGetProperty("description", out var d) && d.GetString()!.Length > 5, $"{schema.Name}.{field.Name} has no description");
         // members are named as the wire names them, and numbers are numbers (the API reads them strictly)
         var process = schemas.GetProperty("ProcessRequest");
         Assert.DoesNotContain("ProcessRequest.", process.GetRawText());

@@ -37,6 +37,9 @@ public static class V1OpenApi
                     Scheme = "bearer",
                     Description = "An API key (SANDBOX_API_KEYS) as 'Authorization: Bearer <key>'; 'X-API-Key: <key>' works too. Needed when the server has keys.",
                 };
+                // properties that refer to another schema become references after the schema transformers ran
+                foreach (var (name, schema) in doc.Components.Schemas ?? new Dictionary<string, IOpenApiSchema>())
+                    if (schema is OpenApiSchema s) Describe(s, name);
                 doc.Security ??= [];
                 doc.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", doc)] = [] });
                 return Task.CompletedTask;
@@ -44,7 +47,10 @@ public static class V1OpenApi
             o.AddSchemaTransformer((schema, ctx, _) =>
             {
                 if (ctx.JsonTypeInfo.Type.Namespace?.StartsWith("Sandbox.Gateway.Api", StringComparison.Ordinal) == true)
+                {
                     SnakeCase(schema);
+                    Describe(schema, ctx.JsonTypeInfo.Type.Name);
+                }
                 StrictNumbers(schema);
                 if (schema.Description is { } d) schema.Description = Readable(d);
                 return Task.CompletedTask;
@@ -73,6 +79,20 @@ public static class V1OpenApi
         var text = System.Net.WebUtility.HtmlDecode(description);
         return System.Text.RegularExpressions.Regex.Replace(text, @"(?:[\w.]+(?:<[^>]*>)?\??\s)?\b[A-Z]\w*\.([A-Z]\w*)\b",
             m => JsonNamingPolicy.SnakeCaseLower.ConvertName(m.Groups[1].Value));
+    }
+
+    /// <summary>Fields the records' comments leave undescribed get the words of <see cref="V1FieldDocs"/>.</summary>
+    private static void Describe(OpenApiSchema schema, string typeName)
+    {
+        foreach (var (name, property) in schema.Properties ?? new Dictionary<string, IOpenApiSchema>())
+        {
+            if (!string.IsNullOrEmpty(property.Description) || V1FieldDocs.Of(typeName, name) is not { } doc) continue;
+            switch (property)
+            {
+                case OpenApiSchema s: s.Description = doc; break;
+                case OpenApiSchemaReference r: r.Description = doc; break;
+            }
+        }
     }
 
     private static void SnakeCase(OpenApiSchema schema)
