@@ -21,12 +21,17 @@ public sealed class ApiKeys
     // constant time, so neither a key's length nor its prefix shows in the response time.
     private readonly byte[][] _digests;
 
-    public ApiKeys(IEnumerable<string> keys)
+    public ApiKeys(IEnumerable<string> keys) : this(keys.Where(k => k.Length > 0).Select(Digest)) { }
+
+    private ApiKeys(IEnumerable<byte[]> digests)
     {
-        _digests = keys.Where(k => k.Length > 0).Distinct().Select(Digest).ToArray();
+        _digests = digests.DistinctBy(Convert.ToHexString).ToArray();
     }
 
-    public static readonly ApiKeys None = new([]);
+    /// <summary>These keys and <paramref name="more"/> (SANDBOX_API_KEYS and SANDBOX_API_KEYS_FILE add up).</summary>
+    public ApiKeys And(IEnumerable<string> more) => new(_digests.Concat(more.Where(k => k.Length > 0).Select(Digest)));
+
+    public static readonly ApiKeys None = new(Array.Empty<string>());
 
     public bool Enabled => _digests.Length > 0;
 
@@ -85,6 +90,8 @@ public sealed class ApiKeyFilter(RouteAccess access) : IEndpointFilter
             var presented = ApiKeys.Presented(http.Request);
             if (!keys.Accepts(presented))
             {
+                (http.RequestServices.GetService(typeof(SandboxGateway)) as SandboxGateway)?.Audit.Record("authenticate", "refused", null, null,
+                    http.Connection.RemoteIpAddress?.ToString(), $"{(presented is null ? "no API key" : "an invalid API key")} on {http.Request.Path}");
                 http.Response.Headers.WWWAuthenticate = "Bearer";
                 return Results.Json(new
                 {

@@ -133,7 +133,7 @@ public static class GatewayEndpoints
         }
         ctx.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         var channel = new ExecuteChannel(ctx.Response);
-        var session = gw.System.ActorOf(SessionActor.PropsFor(gw.Region, new SessionMode.Execute(language, code, gw.KeyOf(ctx.Request)), channel, gw.Options));
+        var session = gw.System.ActorOf(SessionActor.PropsFor(gw, new SessionMode.Execute(language, code, gw.KeyOf(ctx.Request)), channel, ctx.Connection.RemoteIpAddress?.ToString()));
         try
         {
             await channel.Finished.WaitAsync(ctx.RequestAborted);

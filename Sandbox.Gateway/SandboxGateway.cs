@@ -7,8 +7,11 @@ namespace Sandbox.Gateway;
 /// The gateway's handle on the cluster: the shard region (or its proxy) through which it reaches
 /// every sandbox, and the host agents that answer for whole hosts. Never runsc itself.
 /// </summary>
-public sealed class SandboxGateway(ActorSystem system, IActorRef region, GatewayOptions options)
+public sealed class SandboxGateway(ActorSystem system, IActorRef region, GatewayOptions options, Audit.AuditLog? audit = null)
 {
+    /// <summary>Where security-relevant actions are recorded.</summary>
+    public Audit.AuditLog Audit { get; } = audit ?? Sandbox.Gateway.Audit.AuditLog.Disabled;
+
     public ActorSystem System { get; } = system;
     public IActorRef Region { get; } = region;
     public GatewayOptions Options { get; } = options;

@@ -4,27 +4,36 @@ using Sandbox.Host.Configuration;
 // One node of the sandbox host. The embedded default (no SANDBOX_ROLES, no seeds) runs both roles
 // in this process with a SQLite journal under SANDBOX_DATA_DIR. SIGINT/SIGTERM run Akka's
 // coordinated shutdown, which removes every container of this node before the process exits.
-var settings = SandboxHostSettings.FromEnvironment();
+SandboxHostSettings settings;
 WebApplication app;
 try
 {
+    settings = SandboxHostSettings.FromEnvironment();
     app = SandboxServer.Build(settings);
 }
-catch (InvalidOperationException e) when (e.Message.StartsWith("refusing to start", StringComparison.Ordinal) || e.Message.StartsWith("SANDBOX_", StringComparison.Ordinal))
+catch (InvalidConfigurationException e)
 {
-    // a configuration that must not run: say why and stop, without a stack trace
-    Console.Error.WriteLine($"gVisor sandbox host: {e.Message}");
-    return 2;
+    return Refuse(e.Problems);
 }
-app.Logger.LogInformation("gVisor sandbox host listening on http://{Host}:{Port} (roles: {Roles}, data: {DataDir})",
-    settings.Host, settings.Port, string.Join(",", settings.Roles), settings.DataDir);
+app.Logger.LogInformation("gVisor sandbox host listening on http://{Host}:{Port} (roles: {Roles}, data: {DataDir}, remoting: {Tls})",
+    settings.Host, settings.Port, string.Join(",", settings.Roles), settings.DataDir, settings.Tls.Enabled ? "mutual TLS" : "plain TCP");
 try
 {
     await app.RunAsync();
 }
-catch (InvalidOperationException e) when (e.Message.StartsWith("the admin API cannot listen", StringComparison.Ordinal))
+catch (InvalidConfigurationException e)
 {
-    Console.Error.WriteLine($"gVisor sandbox host: {e.Message}");
-    return 2;
+    return Refuse(e.Problems);
+}
+catch (Exception e) when (StartFailures.Explain(e, settings) is { } problem)
+{
+    return Refuse([problem]);
 }
 return 0;
+
+// A configuration that must not run: one line per problem, no stack trace, exit code 2.
+static int Refuse(IEnumerable<ConfigurationProblem> problems)
+{
+    foreach (var p in problems) Console.Error.WriteLine(p);
+    return 2;
+}

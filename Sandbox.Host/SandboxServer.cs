@@ -17,8 +17,10 @@ public static class SandboxServer
 {
     public static WebApplication Build(SandboxHostSettings s, Action<WebApplicationBuilder>? customize = null)
     {
+        // settings built in code get the same checks as those read from the environment
+        NodeConfigurationRules.Enforce(s);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseUrls($"http://{s.Host}:{s.Port}");
+        builder.WebHost.UseUrls($"http://{(s.Host.Contains(':') ? $"[{s.Host}]" : s.Host)}:{s.Port}");
         builder.WebHost.ConfigureKestrel(k => GatewayHttpLimits.Apply(k.Limits, s.Gateway));
         builder.Logging.ClearProviders();
         var nlogConfig = Path.Combine(AppContext.BaseDirectory, "nlog.config");
@@ -76,7 +78,9 @@ public static class SandboxServer
         {
             var system = sp.GetRequiredService<ActorSystem>();
             var region = sp.GetRequiredService<IRequiredActor<SandboxRegion>>().ActorRef;
-            return new SandboxGateway(system, region, gatewayOptions);
+            var audit = new Sandbox.Gateway.Audit.AuditLog(sp.GetRequiredService<ILoggerFactory>().CreateLogger(Sandbox.Gateway.Audit.AuditLog.LoggerName),
+                Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Path.Combine(s.DataDir, "audit.jsonl"));
+            return new SandboxGateway(system, region, gatewayOptions, audit);
         });
         builder.Services.AddSingleton<Sandbox.Gateway.Api.ISandboxApi>(sp => new Sandbox.Gateway.Api.SandboxApi(sp.GetRequiredService<SandboxGateway>()));
         if (s.IsGateway) builder.Services.AddSandboxGatewayEndpoints();

@@ -129,7 +129,8 @@ public class ApiKeySpec(KeyedServerFixture server) : IClassFixture<KeyedServerFi
             Assert.All(new[] { "a1", "b2", "from-file", "padded" }, k => Assert.True(keys.Accepts(k), k));
             Assert.All(new[] { "", "a", "a1 ", "# operators", "A1", "from-file2" }, k => Assert.False(keys.Accepts(k), k));
             Assert.False(SandboxHostSettings.FromEnvironment(_ => null).Gateway.ApiKeys.Enabled);
-            Assert.Throws<InvalidOperationException>(() => SandboxHostSettings.FromEnvironment(n => n == "SANDBOX_API_KEYS_FILE" ? file + ".missing" : null));
+            var missing = Assert.Throws<InvalidConfigurationException>(() => SandboxHostSettings.FromEnvironment(n => n == "SANDBOX_API_KEYS_FILE" ? file + ".missing" : null));
+            Assert.Equal("SANDBOX_API_KEYS_FILE", Assert.Single(missing.Problems).Variable);
         }
         finally { File.Delete(file); }
     }

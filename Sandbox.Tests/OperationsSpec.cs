@@ -19,7 +19,8 @@ public sealed class OperationsClusterFixture : LocalClusterFixture
 
     public record Node(string Name, int Pid, int HttpPort, int AkkaPort, int AdminPort)
     {
-        public string Address => $"akka.tcp://sandbox@127.0.0.1:{AkkaPort}";
+        // deploy/local runs remoting with mutual TLS
+        public string Address => $"akka.ssl.tcp://sandbox@127.0.0.1:{AkkaPort}";
         public string AdminUrl => $"http://127.0.0.1:{AdminPort}";
         public bool Alive
         {

@@ -49,6 +49,23 @@ public class PlacementSpec
     }
 
     [Fact]
+    public void A_refusal_teaches_the_board_where_that_shard_lives_so_placing_again_never_lands_there()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            var board = new PlacementBoard();
+            board.Update(new PlacementView([Host("a", 1, 2, shards: ["0"]), Host("b", 0, 4)], DateTime.UtcNow));
+            // b holds no shard yet: its id is in a shard the view thinks free, and sharding may put that shard on a
+            var first = Assert.IsType<PlacementDecision.Placed>(board.Place(NoneExcluded, new ClusterLimits()));
+            Assert.Equal("b", first.Node);
+            board.Learned("a", first.SandboxId);
+            var again = Assert.IsType<PlacementDecision.Placed>(board.Place(new HashSet<string> { "a" }, new ClusterLimits()));
+            Assert.Equal("b", again.Node);
+            Assert.NotEqual(PlacementView.ShardOf(first.SandboxId), PlacementView.ShardOf(again.SandboxId));
+        }
+    }
+
+    [Fact]
     public void A_host_without_shards_gets_an_id_in_a_shard_nobody_holds()
     {
         var board = new PlacementBoard();
@@ -86,6 +103,23 @@ public class PlacementSpec
         var busy = Assert.IsType<PlacementDecision.Refused>(board.Place(NoneExcluded, new ClusterLimits(MaxConcurrentCreates: 2)));
         Assert.Contains("cluster limit 2", busy.Reason);
         Assert.True(busy.Busy);
+    }
+
+    [Fact]
+    public void A_host_that_misses_a_poll_keeps_its_last_report_for_a_while_and_a_host_that_left_is_gone_at_once()
+    {
+        var reports = new Dictionary<string, (HostLoad, DateTime)>();
+        var t0 = new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc);
+        HostLoad Load(string node, int sandboxes) => new(node, sandboxes, 2, 0, 8, false, ["1"], []);
+        var both = HostLoadMonitor.Merge(reports, ["a", "b"], [Load("a", 1), Load("b", 1)], t0);
+        Assert.Equal(2, both.Hosts.Count);
+        // b is slow this round: the board still knows it has room, rather than believe the cluster is one host
+        var slow = HostLoadMonitor.Merge(reports, ["a", "b"], [Load("a", 2)], t0.AddSeconds(1));
+        Assert.Equal([("a", 2), ("b", 1)], slow.Hosts.Select(h => (h.Node, h.Sandboxes)).Order());
+        var silent = HostLoadMonitor.Merge(reports, ["a", "b"], [Load("a", 2)], t0 + HostLoadMonitor.MissedPollGrace + TimeSpan.FromSeconds(1));
+        Assert.Equal(["a"], silent.Hosts.Select(h => h.Node));
+        var left = HostLoadMonitor.Merge(reports, ["a"], [Load("a", 2)], t0.AddSeconds(2));
+        Assert.Equal(["a"], left.Hosts.Select(h => h.Node));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Sandbox.Actors.Runsc;
+using Sandbox.Host.Configuration;
 
 namespace Sandbox.Tests;
 
@@ -9,7 +10,7 @@ public class ResourceLimitsConfigSpec
     private static RunscOptions From(params (string, string)[] vars)
     {
         var d = vars.ToDictionary(v => v.Item1, v => v.Item2);
-        return RunscOptions.FromEnvironment(n => d.GetValueOrDefault(n));
+        return SandboxHostSettings.FromEnvironment(n => d.GetValueOrDefault(n)).Runsc;
     }
 
     private static JsonObject Spec(RunscOptions o) => new OciBundle(o, "sandbox-x").BuildConfig("/root-of-x");
@@ -50,9 +51,10 @@ public class ResourceLimitsConfigSpec
     [InlineData("SANDBOX_CPU_LIMIT", "-0.5")]
     public void A_mistyped_limit_stops_the_node_with_the_variable_named(string name, string value)
     {
-        var e = Assert.Throws<InvalidOperationException>(() => From((name, value)));
-        Assert.Contains(name, e.Message);
-        Assert.Contains(value, e.Message);
+        var e = Assert.Throws<InvalidConfigurationException>(() => From((name, value)));
+        var problem = Assert.Single(e.Problems);
+        Assert.Equal(name, problem.Variable);
+        Assert.Equal(value, problem.Value);
     }
 
     [Fact]

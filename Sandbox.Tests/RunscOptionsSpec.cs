@@ -1,4 +1,5 @@
 using Sandbox.Actors.Runsc;
+using Sandbox.Host.Configuration;
 
 namespace Sandbox.Tests;
 
@@ -7,7 +8,7 @@ public class RunscOptionsSpec
     private static RunscOptions From(params (string, string)[] vars)
     {
         var d = vars.ToDictionary(v => v.Item1, v => v.Item2);
-        return RunscOptions.FromEnvironment(n => d.GetValueOrDefault(n));
+        return SandboxHostSettings.FromEnvironment(n => d.GetValueOrDefault(n)).Runsc;
     }
 
     [Fact]

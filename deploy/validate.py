@@ -40,7 +40,15 @@ for w in sts + by_kind.get("Deployment", []):
     for c in spec["containers"]:
         check(c.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/healthz/ready", f"{w['metadata']['name']}: readiness on /healthz/ready")
         seeds = next((e.get("value", "") for e in c["env"] if e["name"] == "SANDBOX_SEED_NODES"), "")
-        check(all(re.match(r"akka\.tcp://sandbox@sandbox-host-\d\.sandbox-host:4053$", s) for s in seeds.split(",")), f"{w['metadata']['name']}: seeds are the StatefulSet's pods")
+        check(all(re.match(r"akka\.ssl\.tcp://sandbox@sandbox-host-\d\.sandbox-host:4053$", s) for s in seeds.split(",")), f"{w['metadata']['name']}: seeds are the StatefulSet's pods, over TLS")
+        env = {e["name"]: e.get("value") for e in c["env"]}
+        check(env.get("SANDBOX_TLS") == "true", f"{w['metadata']['name']}: mutual TLS on remoting (SANDBOX_TLS=true)")
+        mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+        tls_volume = next((v for v in spec.get("volumes", []) if v.get("secret", {}).get("secretName") == "sandbox-tls"), None)
+        check(tls_volume is not None and tls_volume["name"] in mounts, f"{w['metadata']['name']}: the sandbox-tls secret is mounted")
+        if tls_volume is not None and tls_volume["name"] in mounts:
+            for var in ("SANDBOX_TLS_CERT", "SANDBOX_TLS_KEY", "SANDBOX_TLS_CA"):
+                check(str(env.get(var, "")).startswith(mounts[tls_volume["name"]] + "/"), f"{w['metadata']['name']}: {var} lies in the mounted secret")
     if role == "sandbox-host":
         # sharding hand-off (120 s) + actor-system termination (30 s) must fit in the grace period
         check(spec.get("terminationGracePeriodSeconds", 30) > 150, "hosts: termination grace longer than the shutdown budget")
@@ -55,6 +63,14 @@ for name in ("host-0", "host-1", "host-2"):
     check(s.get("privileged") is True, f"compose {name}: privileged")
     check(s.get("environment", {}).get("SANDBOX_AKKA_HOST") == name, f"compose {name}: advertises its own hostname")
     check(s.get("stop_grace_period") == "180s", f"compose {name}: stop grace covers the shutdown budget")
+for name in ("host-0", "host-1", "host-2", "gateway"):
+    s = services.get(name, {})
+    env = s.get("environment", {})
+    check(env.get("SANDBOX_TLS") == "true", f"compose {name}: mutual TLS on remoting")
+    check(str(env.get("SANDBOX_SEED_NODES", "")).startswith("akka.ssl.tcp://"), f"compose {name}: seeds over TLS")
+    mounted = {v.split(":")[1] for v in s.get("volumes", []) if v.startswith("./tls/")}
+    for var in ("SANDBOX_TLS_CERT", "SANDBOX_TLS_KEY", "SANDBOX_TLS_CA"):
+        check(env.get(var) in mounted, f"compose {name}: {var} is mounted from deploy/compose/tls")
 
 # Dockerfile
 dockerfile = (here / "docker" / "Dockerfile").read_text()

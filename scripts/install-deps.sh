@@ -34,6 +34,12 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # headless Chromium renders the admin dashboard in the tests (OperationsSpec); not needed to serve
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# sandbox networking (RUNSC_DISABLE_NETWORKING=false): nftables and its library libnftables1, which the
+# node loads in process; the network specs' fake internet runs dnsmasq and measures with iperf3
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
+ls /usr/lib/*/libnftables.so.1 >/dev/null 2>&1 || missing+=(libnftables1)
+command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

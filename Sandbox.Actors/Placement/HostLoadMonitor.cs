@@ -8,7 +8,10 @@ namespace Sandbox.Actors.Placement;
 /// <summary>
 /// Polls the host agent of every reachable, Up sandbox host for its <see cref="HostLoad"/> and
 /// publishes the result on the node's <see cref="PlacementBoard"/>. Runs on every node: gateways
-/// place new sandboxes with it, and hosts allocate new shards with it.
+/// place new sandboxes with it, and hosts allocate new shards with it. A host that is still a
+/// reachable member but did not answer one poll in time (a busy machine) keeps its last report for
+/// <see cref="MissedPollGrace"/>: dropping it would make the board believe the cluster is that much
+/// smaller and refuse creates as "full" while the host has room.
 /// </summary>
 public sealed class HostLoadMonitor : ReceiveActor, IWithTimers
 {
@@ -17,6 +20,10 @@ public sealed class HostLoadMonitor : ReceiveActor, IWithTimers
     private readonly string _hostRole;
     private readonly ActorSystem _system;
     private bool _polling;
+    /// <summary>Each host's last report and when it came.</summary>
+    private readonly Dictionary<string, (HostLoad Load, DateTime At)> _lastReports = new();
+
+    public static readonly TimeSpan MissedPollGrace = TimeSpan.FromSeconds(10);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -35,10 +42,10 @@ public sealed class HostLoadMonitor : ReceiveActor, IWithTimers
             _polling = true;
             PollAsync().PipeTo(Self);
         });
-        Receive<PlacementView>(v =>
+        Receive<Polled>(p =>
         {
             _polling = false;
-            _board.Update(v);
+            _board.Update(Merge(_lastReports, p.Members, p.Answers, DateTime.UtcNow));
         });
         Receive<Status.Failure>(f =>
         {
@@ -48,11 +55,27 @@ public sealed class HostLoadMonitor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.Zero, interval);
     }
 
-    private async Task<PlacementView> PollAsync()
+    private async Task<Polled> PollAsync()
     {
+        var members = HostAgents.Members(_system, _hostRole).Select(a => a.ToString()).ToList();
         var answers = await HostAgents.AskAllAsync<HostLoad>(_system, _hostRole, GetHostLoad.Instance);
-        return new PlacementView(answers.Select(a => a.Answer).ToList(), DateTime.UtcNow);
+        return new Polled(members, answers.Select(a => a.Answer).ToList());
     }
+
+    /// <summary>This poll's answers, plus the last report of members that missed it within the grace.</summary>
+    internal static PlacementView Merge(Dictionary<string, (HostLoad Load, DateTime At)> lastReports, IReadOnlyList<string> members,
+        IReadOnlyList<HostLoad> answers, DateTime now)
+    {
+        foreach (var load in answers) lastReports[load.Node] = (load, now);
+        foreach (var gone in lastReports.Keys.Where(n => !members.Contains(n)).ToList()) lastReports.Remove(gone);
+        var hosts = members
+            .Where(m => lastReports.TryGetValue(m, out var r) && now - r.At <= MissedPollGrace)
+            .Select(m => lastReports[m].Load)
+            .ToList();
+        return new PlacementView(hosts, now);
+    }
+
+    private sealed record Polled(IReadOnlyList<string> Members, IReadOnlyList<HostLoad> Answers);
 
     private sealed class Poll
     {

@@ -99,6 +99,26 @@ public sealed class PlacementBoard : IExtension
         _startingSinceView[node] = _startingSinceView.GetValueOrDefault(node) + 1;
     }
 
+    /// <summary>
+    /// A host answered for <paramref name="sandboxId"/>: its shard lives there. The view learns it at
+    /// once (it would a second later), so a create placed again never picks an id in that shard for
+    /// another host, which would land on the same host again.
+    /// </summary>
+    public void Learned(string node, string sandboxId)
+    {
+        var shard = PlacementView.ShardOf(sandboxId);
+        lock (_gate)
+        {
+            if (_view.Hosts.Count == 0) return;
+            _view = _view with
+            {
+                Hosts = _view.Hosts.Select(h => h.Node == node
+                    ? h with { Shards = h.Shards.Contains(shard) ? h.Shards : [.. h.Shards, shard] }
+                    : h with { Shards = h.Shards.Where(x => x != shard).ToList() }).ToList(),
+            };
+        }
+    }
+
     /// <summary>The create placed on <paramref name="node"/> was answered (started, failed or refused).</summary>
     public void Settled(string node)
     {

@@ -66,6 +66,7 @@ public sealed class OciBundle
         {
             PrepareWritableLayer();
             if (seedUpperDir is not null) await seedUpperDir(UpperDir);
+            WriteResolvConf();
             Directory.CreateDirectory(MergedDir);
             if (!IsMounted(MergedDir))
             {
@@ -77,6 +78,25 @@ public sealed class OciBundle
             rootPath = MergedDir;
         }
         File.WriteAllText(Path.Combine(Dir, "config.json"), BuildConfig(rootPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private Network.ContainerNetwork? NetworkLease => _options.Networks?.Find(ContainerKey);
+
+    /// <summary>
+    /// A networked sandbox resolves through the node's forwarder at its gateway. Written into the
+    /// writable layer before the overlay is mounted (gVisor does not see host-side changes of a
+    /// running sandbox's files), and only when the layer has no resolv.conf yet, so a restore or a
+    /// snapshot keeps what the sandbox had (the node intercepts port 53 anyway).
+    /// </summary>
+    private void WriteResolvConf()
+    {
+        if (NetworkLease is not { } network) return;
+        var etc = Path.Combine(LayerUpperDir, "etc");
+        var path = Path.Combine(etc, "resolv.conf");
+        // File.Exists is also true for a whiteout (the character device overlayfs leaves for a deleted file)
+        if (File.Exists(path) || Directory.Exists(path)) return;
+        Directory.CreateDirectory(etc);
+        File.WriteAllText(path, network.ResolvConf);
     }
 
     /// <summary>The OCI runtime spec of this sandbox with <paramref name="rootPath"/> as its root.</summary>
@@ -114,12 +134,12 @@ public sealed class OciBundle
 
     private JsonObject Linux()
     {
-        var linux = new JsonObject
-        {
-            ["namespaces"] = new JsonArray(
-                new JsonObject { ["type"] = "pid" }, new JsonObject { ["type"] = "ipc" },
-                new JsonObject { ["type"] = "uts" }, new JsonObject { ["type"] = "mount" }),
-        };
+        var namespaces = new JsonArray(
+            new JsonObject { ["type"] = "pid" }, new JsonObject { ["type"] = "ipc" },
+            new JsonObject { ["type"] = "uts" }, new JsonObject { ["type"] = "mount" });
+        // runsc (--network=sandbox) takes this namespace's interfaces into gVisor's netstack.
+        if (NetworkLease is { } network) namespaces.Add(new JsonObject { ["type"] = "network", ["path"] = network.NamespacePath });
+        var linux = new JsonObject { ["namespaces"] = namespaces };
         // runsc puts the whole sandbox (sentry, gofer) into host cgroups made from these, and tells
         // the sentry its memory size from the cap. With --ignore-cgroups runsc skips them entirely.
         if (_options.IgnoreCgroups) return linux;

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Sandbox.Actors.Runsc;
 
 /// <summary>
@@ -35,33 +33,4 @@ public sealed record ResourceLimits
 
     /// <summary>The CFS quota for <see cref="CpuCores"/>; null without a CPU limit.</summary>
     public long? CpuQuotaMicros => CpuCores > 0 ? Math.Max(1000, (long)Math.Round(CpuCores * CpuPeriodMicros)) : null;
-
-    public static ResourceLimits FromEnvironment(Func<string, string?> env)
-    {
-        var d = new ResourceLimits();
-        // A mistyped limit must not quietly become "the default" or "none": refuse to start instead.
-        int Int(string name, int fallback)
-        {
-            var raw = env(name);
-            if (string.IsNullOrWhiteSpace(raw)) return fallback;
-            return int.TryParse(raw.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var v)
-                ? v
-                : throw new InvalidOperationException($"{name} must be a whole number >= 0 (0 turns the limit off), not '{raw}'");
-        }
-        double Cores(string name, double fallback)
-        {
-            var raw = env(name);
-            if (string.IsNullOrWhiteSpace(raw)) return fallback;
-            return double.TryParse(raw.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-                ? v
-                : throw new InvalidOperationException($"{name} must be a number of CPU cores >= 0, e.g. 0.5 (0 turns the limit off), not '{raw}'");
-        }
-        return new ResourceLimits
-        {
-            MemoryMb = Int("SANDBOX_MEMORY_LIMIT_MB", d.MemoryMb),
-            CpuCores = Cores("SANDBOX_CPU_LIMIT", d.CpuCores),
-            Pids = Int("SANDBOX_PIDS_LIMIT", d.Pids),
-            DiskMb = Int("SANDBOX_DISK_LIMIT_MB", d.DiskMb),
-        };
-    }
 }

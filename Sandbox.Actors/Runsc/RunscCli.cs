@@ -15,16 +15,20 @@ public sealed class RunscCli(RunscOptions options)
     public ProcessStartInfo StartInfo(string sandboxId, params string[] subcommand)
     {
         var o = Options;
+        var network = o.Networks?.Find(sandboxId);
+        var launches = network is not null && subcommand.Length > 0 && subcommand[0] is "run" or "restore" or "create";
         var psi = new ProcessStartInfo
         {
-            FileName = o.UseSudo ? "sudo" : o.RunscBinary,
+            FileName = o.UseSudo ? "sudo" : launches ? "unshare" : o.RunscBinary,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         var a = psi.ArgumentList;
-        if (o.UseSudo) a.Add(o.RunscBinary);
+        if (o.UseSudo && launches) a.Add("unshare");
+        if (launches) foreach (var w in RootNamespaceCheckWorkaround) a.Add(w);
+        if (o.UseSudo || launches) a.Add(o.RunscBinary);
         if (o.Debug)
         {
             a.Add($"--debug-log={Path.Combine(o.DebugLogDir, sandboxId)}/");
@@ -37,13 +41,35 @@ public sealed class RunscCli(RunscOptions options)
         if (o.IgnoreCgroups) a.Add("--ignore-cgroups");
         if (!string.IsNullOrEmpty(o.Platform)) a.Add($"--platform={o.Platform}");
         // No host network, ever (the reference's default gave sandboxes the server's network reach).
-        a.Add("--network=none");
+        // A container with a lease gets gVisor's own netstack in its namespace (Network/SandboxNetworks);
+        // open TCP connections are then reset at a checkpoint, which runsc 20240729 otherwise refuses
+        // (and the refused checkpoint kills the sandbox).
+        if (network is not null)
+        {
+            a.Add("--network=sandbox");
+            a.Add("--net-disconnect-ok");
+        }
+        else a.Add("--network=none");
         // Writes go through to the per-sandbox kernel overlay on the host, so the writable layer is a
         // plain directory we can snapshot and checkpoint (runsc 20240729 has no `tar` subcommand).
         a.Add("--overlay2=none");
         foreach (var s in subcommand) a.Add(s);
         return psi;
     }
+
+    /// <summary>
+    /// runsc 20240729 refuses <c>--network=sandbox</c> when <c>/proc/sys/net/core/rmem_default</c>
+    /// exists, its test for "this is the root network namespace"; on newer kernels (verified on 6.18) it exists in
+    /// every namespace, so runsc refuses every namespace. The launch therefore runs in a mount
+    /// namespace of its own (mounts of the host still propagate into it) where an empty tmpfs hides
+    /// <c>/proc/sys/net</c>; runsc then configures the netstack from the namespace in the spec as
+    /// designed. <c>unshare</c> execs <c>sh</c>, which execs runsc: one process, the pid we wait on.
+    /// </summary>
+    private static readonly string[] RootNamespaceCheckWorkaround =
+    [
+        "--mount", "--propagation", "slave", "--", "sh", "-c",
+        "mount -t tmpfs -o size=4k,mode=0555 gvisor-sandbox-netns /proc/sys/net && exec \"$0\" \"$@\"",
+    ];
 
     public async Task<RunscResult> RunAsync(string sandboxId, TimeSpan timeout, CancellationToken ct, params string[] subcommand)
     {

@@ -12,9 +12,6 @@ namespace Sandbox.Actors.Storage;
 /// </summary>
 public sealed class GcsObjectStore : IObjectStore, IDisposable
 {
-    /// <summary>The conventional variable that points Google's client libraries at an emulator.</summary>
-    public const string EmulatorHostVariable = "STORAGE_EMULATOR_HOST";
-
     private const string ContentType = "application/octet-stream";
     private const int TempFileBufferSize = 1 << 20;
 
@@ -38,16 +35,6 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
         _prefix = NormalizePrefix(prefix);
         _baseUri = endpoint is null ? null : JsonApiBaseUri(endpoint);
         _client = new Lazy<StorageClient>(CreateClient, LazyThreadSafetyMode.PublicationOnly);
-    }
-
-    /// <summary>
-    /// A store for <paramref name="bucket"/> that talks to the emulator named by
-    /// <c>STORAGE_EMULATOR_HOST</c> (with or without a scheme) when it is set, and to GCS otherwise.
-    /// </summary>
-    public static GcsObjectStore FromEnvironment(string bucket, string prefix, Func<string, string?>? getEnvironmentVariable = null)
-    {
-        var emulatorHost = (getEnvironmentVariable ?? Environment.GetEnvironmentVariable)(EmulatorHostVariable);
-        return new GcsObjectStore(bucket, prefix, string.IsNullOrWhiteSpace(emulatorHost) ? null : emulatorHost.Trim());
     }
 
     public string Description =>

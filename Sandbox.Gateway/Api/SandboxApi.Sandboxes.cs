@@ -17,8 +17,8 @@ public sealed partial class SandboxApi
         if (!settings.Ok) return settings.Error;
         // the same session a WebSocket /create runs (placement, quotas, retries across failover), told to let go once created
         var channel = new ApiCreateChannel();
-        var session = gateway.System.ActorOf(SessionActor.PropsFor(gateway.Region, new SessionMode.CreateDetached(settings.Value, caller.KeyFingerprint),
-            channel, gateway.Options));
+        var session = gateway.System.ActorOf(SessionActor.PropsFor(gateway, new SessionMode.CreateDetached(settings.Value, caller.KeyFingerprint),
+            channel, caller.Remote?.ToString()));
         ApiResult<(string Id, string Token)> created;
         try
         {
@@ -64,7 +64,7 @@ public sealed partial class SandboxApi
     }
 
     public async Task<ApiResult<Done>> DeleteAsync(Caller caller, string sandboxId, CancellationToken ct) =>
-        (await AskSandboxAsync(sandboxId, new DeleteSandbox(sandboxId, AccessOf(caller)), AskTimeout, ct)).Map(_ => Done.Instance);
+        Audited("delete", caller, sandboxId, (await AskSandboxAsync(sandboxId, new DeleteSandbox(sandboxId, AccessOf(caller)), AskTimeout, ct)).Map(_ => Done.Instance));
 
     public async Task<ApiResult<IReadOnlyList<SandboxEventView>>> EventsAsync(Caller caller, string sandboxId, CancellationToken ct)
     {
@@ -79,12 +79,12 @@ public sealed partial class SandboxApi
     public async Task<ApiResult<SandboxView>> SetTtlAsync(Caller caller, string sandboxId, double ttlSeconds, CancellationToken ct)
     {
         if (CreateRequestRules.TtlProblem(ttlSeconds) is { } problem) return new ApiError(ApiErrorKind.Invalid, problem, "ttl_seconds");
-        return (await AskSandboxAsync(sandboxId, new SetSandboxTtl(sandboxId, AccessOf(caller), ttlSeconds), AskTimeout, ct)).Map(s => View(s));
+        return Audited("ttl", caller, sandboxId, (await AskSandboxAsync(sandboxId, new SetSandboxTtl(sandboxId, AccessOf(caller), ttlSeconds), AskTimeout, ct)).Map(s => View(s)));
     }
 
     public async Task<ApiResult<SandboxView>> PauseAsync(Caller caller, string sandboxId, CancellationToken ct) =>
-        (await AskSandboxAsync(sandboxId, new PauseSandbox(sandboxId, AccessOf(caller)), OperationTimeout, ct)).Map(s => View(s));
+        Audited("pause", caller, sandboxId, (await AskSandboxAsync(sandboxId, new PauseSandbox(sandboxId, AccessOf(caller)), OperationTimeout, ct)).Map(s => View(s)));
 
     public async Task<ApiResult<SandboxView>> ResumeAsync(Caller caller, string sandboxId, CancellationToken ct) =>
-        (await AskSandboxAsync(sandboxId, new ResumeSandbox(sandboxId, AccessOf(caller)), OperationTimeout, ct)).Map(s => View(s));
+        Audited("resume", caller, sandboxId, (await AskSandboxAsync(sandboxId, new ResumeSandbox(sandboxId, AccessOf(caller)), OperationTimeout, ct)).Map(s => View(s)));
 }

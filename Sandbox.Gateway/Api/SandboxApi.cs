@@ -64,6 +64,14 @@ public sealed partial class SandboxApi(SandboxGateway gateway) : ISandboxApi
         _ => ApiErrorKind.Internal,
     }, r.Detail);
 
+    /// <summary>Records a security-relevant call and how it ended, then hands its answer on.</summary>
+    private ApiResult<T> Audited<T>(string action, Caller caller, string sandboxId, ApiResult<T> r)
+    {
+        gateway.Audit.Record(action, r.Ok ? "ok" : r.Error.Kind is ApiErrorKind.Internal or ApiErrorKind.Unavailable ? "failed" : "refused",
+            caller.KeyFingerprint, sandboxId, caller.Remote?.ToString(), r.Ok ? null : r.Error.Detail);
+        return r;
+    }
+
     /// <summary>The API's view of a sandbox (the token only when it was just created).</summary>
     private static SandboxView View(SandboxSummary s, string? token = null) => new()
     {

@@ -17,8 +17,9 @@ namespace Sandbox.Gateway.Sessions;
 /// </summary>
 public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
 {
-    public static Props PropsFor(IActorRef region, SessionMode mode, IClientChannel channel, GatewayOptions options) =>
-        Props.Create(() => new SessionActor(region, mode, channel, options));
+    /// <param name="remote">The client's address, for the audit log.</param>
+    public static Props PropsFor(SandboxGateway gateway, SessionMode mode, IClientChannel channel, string? remote) =>
+        Props.Create(() => new SessionActor(gateway.Region, mode, channel, gateway.Options, gateway.Audit, remote));
 
     /// <summary>How often a create or attach in flight is sent again: a message routed to a host that
     /// just died is lost, and sharding only re-homes the shard once the host is downed.</summary>
@@ -30,6 +31,8 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     private readonly GatewayOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ClientOutbox _out;
+    private readonly Audit.AuditLog _audit;
+    private readonly string? _remote;
     private string _sandboxId = "";
     private string? _token;
     private SandboxSettings? _createSettings;
@@ -50,10 +53,12 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
     public IStash Stash { get; set; } = null!;
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public SessionActor(IActorRef region, SessionMode mode, IClientChannel channel, GatewayOptions options)
+    public SessionActor(IActorRef region, SessionMode mode, IClientChannel channel, GatewayOptions options, Audit.AuditLog audit, string? remote)
     {
         _region = region;
         _options = options;
+        _audit = audit;
+        _remote = remote;
         _out = new ClientOutbox(channel, Self, Context.Materializer());
         switch (mode)
         {
@@ -137,6 +142,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             return;
         }
         _log.Info("Create refused for the quota of {0}: {1}", ApiKeys.ShortFingerprint(_owner!), over.Reason);
+        Audit("create", "refused", over.Reason);
         _out.Answer(new ServerMessage.Status(SandboxStatus.CreationError));
         _out.Answer(new ServerMessage.Error(over.Reason, CapacityShortage.Quota, over.RetryAfter));
         Close(CloseCodes.ApplicationError);
@@ -228,6 +234,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         Receive<HandshakeTick>(_ => OnHandshakeTick());
         Receive<SandboxAttached>(_ =>
         {
+            Audit(_token is not null ? "create" : "attach", "ok");
             HandshakeAnswered();
             _sandbox = Sender;
             Context.Watch(_sandbox);
@@ -246,6 +253,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         {
             if (r.SandboxId != _sandboxId || _handshake is not CreateSandbox) return;   // a late answer to an earlier attempt
             HandshakeAnswered();
+            PlacementBoard.Get(Context.System).Learned(r.Node, r.SandboxId);
             Follow(_placement!.OnHostRefused(r.Node, r.Reason, r.Busy, DateTime.UtcNow));
         });
         Receive<PlaceAgain>(_ => AskBoard());
@@ -259,6 +267,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<SandboxRejected>(r =>
         {
+            Audit(_handshake is CreateSandbox ? "create" : "attach", "refused", $"{r.Status}{(r.Error is null ? "" : ": " + r.Error)}");
             HandshakeAnswered();
             Reject(r);
         });
@@ -316,6 +325,8 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             switch (ClientCommandParser.Parse(_sandboxId, f.Text))
             {
                 case ClientCommandParser.Command c:
+                    if (c.Message is KillSandbox or CheckpointSandbox or SnapshotFilesystem)
+                        Audit(c.Message switch { KillSandbox => "kill", CheckpointSandbox => "checkpoint", _ => "snapshot" }, "requested");
                     _sandbox!.Tell(c.Message, Self);
                     break;
                 case ClientCommandParser.Rejected r:
@@ -415,6 +426,9 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
         _region.Tell(new KillSandbox(create.SandboxId));
         HandshakeAnswered();
     }
+
+    private void Audit(string action, string outcome, string? detail = null) =>
+        _audit.Record(action, outcome, _owner, _sandboxId.Length > 0 ? _sandboxId : null, _remote, detail);
 
     // ---- output -----------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ public static class WebSocketSessions
             KeepAliveTimeout = gateway.Options.KeepAliveTimeout,
         });
         var channel = new WebSocketChannel(socket);
-        var session = gateway.System.ActorOf(SessionActor.PropsFor(gateway.Region, mode, channel, gateway.Options));
+        var session = gateway.System.ActorOf(SessionActor.PropsFor(gateway, mode, channel, ctx.Connection.RemoteIpAddress?.ToString()));
         try
         {
             var receiving = ReceiveLoop(socket, session, gateway.Options.MaxMessageBytes, channel, ctx.RequestAborted);

@@ -20,7 +20,6 @@ public sealed class AdminServer(IServiceProvider node, SandboxHostSettings setti
 
     public static void Register(WebApplicationBuilder builder, SandboxHostSettings s, NodeResources resources)
     {
-        AdminAccess.Validate(s);
         if (s.AdminPort == 0) return;
         builder.Services.AddHostedService(sp => new AdminServer(sp, s, resources, sp.GetRequiredService<ILogger<AdminServer>>()));
     }
@@ -56,7 +55,8 @@ public sealed class AdminServer(IServiceProvider node, SandboxHostSettings setti
         }
         catch (IOException e)
         {
-            throw new InvalidOperationException($"the admin API cannot listen on {settings.AdminHost}:{settings.AdminPort} ({e.Message}); set SANDBOX_ADMIN_PORT to a free port, or 0 to turn it off", e);
+            throw new InvalidConfigurationException(new ConfigurationProblem("SANDBOX_ADMIN_PORT", settings.AdminPort.ToString(),
+                $"the admin API cannot listen on {settings.AdminHost}:{settings.AdminPort} ({e.Message}): expected a free port, or 0 to turn it off"), e);
         }
         _app = app;
         log.LogInformation("Admin API (sandboxctl, dashboard, /metrics) on http://{Host}:{Port}{Auth}", settings.AdminHost, settings.AdminPort,

@@ -45,7 +45,7 @@ public static class AkkaWiring
                 l.ClearLoggers();
                 l.AddLoggerFactory();
             })
-            .WithRemoting(new RemoteOptions { HostName = s.AkkaHost, Port = s.AkkaPort })
+            .ConfigureRemoting(s)
             .WithClustering(new ClusterOptions
             {
                 Roles = s.Roles.ToArray(),
@@ -68,6 +68,19 @@ public static class AkkaWiring
                     cluster.Join(cluster.SelfAddress);
                 }
             });
+    }
+
+    /// <summary>Remoting on SANDBOX_AKKA_HOST:SANDBOX_AKKA_PORT; with TLS, DotNetty's mutual TLS where both
+    /// ends of every connection present a certificate of the cluster's CA (RemotingTlsMaterial, PeerCertificates).</summary>
+    public static AkkaConfigurationBuilder ConfigureRemoting(this AkkaConfigurationBuilder b, SandboxHostSettings s)
+    {
+        var remote = new RemoteOptions { HostName = s.AkkaHost, Port = s.AkkaPort };
+        if (s.Tls.Enabled)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = RemotingTlsMaterial.Load(s.Tls).ToSslOptions();
+        }
+        return b.WithRemoting(remote);
     }
 
     public static AkkaConfigurationBuilder ConfigurePersistence(this AkkaConfigurationBuilder b, SandboxHostSettings s)

@@ -27,11 +27,11 @@ public sealed class QuotaV1Fixture : KeyedV1Fixture
 /// <summary>A node whose sandboxes have a small disk (for the 413 naming the disk limit).</summary>
 public sealed class SmallDiskFixture : ServerFixture
 {
-    protected override string? Variable(string name) => name == "SANDBOX_DISK_LIMIT_MB" ? "32" : null;
+    protected override string? ExtraEnvironment(string name) => name == "SANDBOX_DISK_LIMIT_MB" ? "32" : null;
 }
 
 /// <summary>A node whose sandboxes' disk holds a 1 GiB file.</summary>
 public sealed class LargeDiskFixture : ServerFixture
 {
-    protected override string? Variable(string name) => name == "SANDBOX_DISK_LIMIT_MB" ? "1400" : null;
+    protected override string? ExtraEnvironment(string name) => name == "SANDBOX_DISK_LIMIT_MB" ? "1400" : null;
 }

@@ -86,4 +86,37 @@ public class OwnershipSpec(QuotaServerFixture server) : IClassFixture<QuotaServe
             await Api.DeleteAsync(b, second.SandboxId, default);
         }
     }
+
+    [Fact]
+    public async Task Security_relevant_actions_are_audited_one_json_line_each_with_the_key_only_as_a_fingerprint()
+    {
+        var a = Key(QuotaServerFixture.KeyA);
+        var created = (await Api.CreateAsync(a, new CreateSandboxRequest(), default)).Value!;
+        await Api.DeleteAsync(a, created.SandboxId, default);
+        await Api.DeleteAsync(Key(QuotaServerFixture.KeyB), created.SandboxId, default);   // refused: not B's
+        using (var http = new HttpClient { BaseAddress = server.HttpBase })
+            await http.PostAsync("/execute", new StringContent("print(1)"));              // no key: refused authentication
+
+        var file = Path.Combine(server.Settings.DataDir, "audit.jsonl");
+        var lines = new List<System.Text.Json.JsonElement>();
+        for (var i = 0; i < 50; i++)
+        {
+            lines = File.Exists(file)
+                ? File.ReadAllLines(file).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList()
+                : [];
+            if (lines.Any(l => l.GetProperty("action").GetString() == "authenticate")) break;
+            await Task.Delay(100);
+        }
+        string? Get(System.Text.Json.JsonElement l, string p) => l.TryGetProperty(p, out var v) ? v.GetString() : null;
+        var mine = lines.Where(l => Get(l, "sandbox") == created.SandboxId).Select(l => (Get(l, "action"), Get(l, "outcome"), Get(l, "key"))).ToList();
+        var shortA = ApiKeys.ShortFingerprint(ApiKeys.Fingerprint(QuotaServerFixture.KeyA));
+        var shortB = ApiKeys.ShortFingerprint(ApiKeys.Fingerprint(QuotaServerFixture.KeyB));
+        Assert.Contains(("create", "ok", shortA), mine);
+        Assert.Contains(("delete", "ok", shortA), mine);
+        Assert.Contains(("delete", "refused", shortB), mine);
+        Assert.Contains(lines, l => Get(l, "action") == "authenticate" && Get(l, "outcome") == "refused" && Get(l, "node") is { Length: > 0 });
+        var raw = File.ReadAllText(file);
+        Assert.DoesNotContain(QuotaServerFixture.KeyA, raw);
+        Assert.DoesNotContain(QuotaServerFixture.KeyB, raw);
+    }
 }

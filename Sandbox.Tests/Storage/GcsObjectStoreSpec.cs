@@ -284,12 +284,18 @@ public sealed class GcsObjectStoreSpec : ObjectStoreContract
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task FromEnvironment_points_the_store_at_STORAGE_EMULATOR_HOST_with_or_without_a_scheme(bool withScheme)
+    public async Task STORAGE_EMULATOR_HOST_points_the_checkpoint_bucket_at_the_emulator_with_or_without_a_scheme(bool withScheme)
     {
         var host = withScheme ? _fake.Endpoint.GetLeftPart(UriPartial.Authority) : _fake.Endpoint.Authority;
-        using var store = GcsObjectStore.FromEnvironment(Bucket, "from-env", name => name == "STORAGE_EMULATOR_HOST" ? host : null);
+        var settings = Sandbox.Host.Configuration.SandboxHostSettings.FromEnvironment(name => name switch
+        {
+            "SANDBOX_CHECKPOINT_BUCKET" => Bucket,
+            "STORAGE_EMULATOR_HOST" => host,
+            _ => null,
+        });
+        using var store = (GcsObjectStore)Sandbox.Host.Configuration.StorageWiring.Stores(settings).Checkpoints!;
 
-        await store.PutAsync("k", new MemoryStream([5]), Ct);
+        await store.PutAsync("from-env/k", new MemoryStream([5]), Ct);
 
         Assert.Equal([5], _fake.RawBytes(Bucket, "from-env/k"));
         Assert.Contains(_fake.Endpoint.Authority, store.Description);
@@ -298,9 +304,10 @@ public sealed class GcsObjectStoreSpec : ObjectStoreContract
     [Fact]
     public void Without_an_emulator_the_store_is_built_without_touching_credentials()
     {
-        using var store = GcsObjectStore.FromEnvironment("real-bucket", "checkpoints/", _ => null);
+        var settings = Sandbox.Host.Configuration.SandboxHostSettings.FromEnvironment(name => name == "SANDBOX_CHECKPOINT_BUCKET" ? "real-bucket" : null);
+        using var store = (GcsObjectStore)Sandbox.Host.Configuration.StorageWiring.Stores(settings).Checkpoints!;
 
-        Assert.Equal("gs://real-bucket/checkpoints/", store.Description);
+        Assert.Equal("gs://real-bucket/", store.Description);
     }
 }
 

@@ -38,9 +38,8 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual SandboxHostSettings Customize(SandboxHostSettings s) => s;
 
-    /// <summary>A variable this node reads instead of the defaults below (null: the default), for
-    /// settings that have no typed option to set in <see cref="Customize"/>.</summary>
-    protected virtual string? Variable(string name) => null;
+    /// <summary>Variables of this node's environment beyond the fixture's own (null: the fixture's or unset).</summary>
+    protected virtual string? ExtraEnvironment(string name) => null;
 
     public static string RootfsPath =>
         Environment.GetEnvironmentVariable("SANDBOX_ROOTFS") is { Length: > 0 } r ? r
@@ -50,7 +49,7 @@ public class ServerFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(Dir);
         var port = FreePort();
-        var env = SandboxHostSettings.FromEnvironment(name => Variable(name) ?? name switch
+        var env = SandboxHostSettings.FromEnvironment(name => ExtraEnvironment(name) ?? name switch
         {
             "PORT" => port.ToString(),
             "SANDBOX_DATA_DIR" => Path.Combine(Dir, "data"),
@@ -106,7 +105,8 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Stops the node (coordinated shutdown) and checks that it left nothing behind.</summary>
     public async Task StopAsync()
     {
-        if (_stopped) return;
+        // a node that never started (its settings were refused) has nothing to stop; its directory still goes
+        if (_stopped || App is null) return;
         _stopped = true;
         await App.StopAsync();
         await App.DisposeAsync();

@@ -11,8 +11,10 @@
 # admin APIs (sandboxctl, dashboard, /metrics) on BASE_PORT+20..24 in the same order (hosts, then
 # gateways; SANDBOX_ADMIN_TOKEN is passed on if set); Akka remoting on BASE_PORT+100..104;
 # PostgreSQL on BASE_PORT+200. CLUSTER_DIR (default
-# /tmp/sandbox-cluster-$BASE_PORT) holds logs, pids, the shared checkpoint/snapshot stores and
-# PostgreSQL's data. SANDBOX_ROOTFS is shared by every host (provisioned once).
+# /tmp/sandbox-cluster-$BASE_PORT) holds logs, pids, the shared checkpoint/snapshot stores,
+# PostgreSQL's data and tls/ (the cluster's CA and one certificate per node, made by
+# deploy/tls/make-certs.sh). SANDBOX_ROOTFS is shared by every host (provisioned once).
+# Remoting runs mutual TLS (seeds are akka.ssl.tcp://); SANDBOX_TLS=false runs it plain.
 set -eEuo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 base=${BASE_PORT:-8080}
@@ -20,6 +22,13 @@ dir=${CLUSTER_DIR:-/tmp/sandbox-cluster-$base}
 pgport=$((base + 200))
 export SANDBOX_ROOTFS=${SANDBOX_ROOTFS:-/var/lib/gvisor-sandbox/rootfs}
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+tls=${SANDBOX_TLS:-true}
+case $tls in
+  true) scheme=akka.ssl.tcp ;;
+  false) scheme=akka.tcp ;;
+  *) echo "SANDBOX_TLS=$tls: expected true or false" >&2; exit 2 ;;
+esac
+nodes=(host-0 host-1 host-2 gateway-0 gateway-1)
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 
@@ -49,7 +58,11 @@ start_node() { # name roles http-port akka-port admin-port
   (
     export HOST=127.0.0.1 PORT=$port SANDBOX_ROLES=$roles SANDBOX_AKKA_PORT=$akka
     export SANDBOX_ADMIN_HOST=127.0.0.1 SANDBOX_ADMIN_PORT=$admin
-    export SANDBOX_SEED_NODES="akka.tcp://sandbox@127.0.0.1:$((base + 100))"
+    export SANDBOX_SEED_NODES="$scheme://sandbox@127.0.0.1:$((base + 100))"
+    export SANDBOX_TLS=$tls
+    if [ "$tls" = true ]; then
+      export SANDBOX_TLS_CERT=$dir/tls/$name.crt SANDBOX_TLS_KEY=$dir/tls/$name.key SANDBOX_TLS_CA=$dir/tls/ca.crt
+    fi
     export SANDBOX_DATA_DIR=$dir/$name SANDBOX_PERSISTENCE=postgres
     export SANDBOX_DB_CONNECTION="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=sandbox"
     export SANDBOX_CHECKPOINT_MOUNT_PATH=$dir/checkpoints FILESYSTEM_SNAPSHOT_MOUNT_PATH=$dir/snapshots
@@ -76,6 +89,8 @@ up() {
   "$repo/scripts/provision-rootfs.sh" "$SANDBOX_ROOTFS"
   dotnet build "$repo/Sandbox.Host/Sandbox.Host.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
   mkdir -p "$dir/checkpoints" "$dir/snapshots" "$dir/bundles"
+  # the CA is made once per cluster directory; node certificates are renewed on every up
+  [ "$tls" != true ] || SANS=IP:127.0.0.1 "$repo/deploy/tls/make-certs.sh" "$dir/tls" "${nodes[@]}" 2>/dev/null
   : >"$dir/pids"
   pg_up
   start_node host-0 sandbox-host $((base + 10)) $((base + 100)) $((base + 20))

@@ -1,0 +1,3 @@
+namespace Sandbox.Host.Configuration;
+
+public enum PersistenceProvider { Sqlite, Postgres }
