@@ -9,15 +9,21 @@ using Microsoft.Extensions.DependencyInjection;
 using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Sandboxes;
 using Sandbox.Core.Sandboxes;
+using Sandbox.Gateway.Api.Rest;
 using Sandbox.Gateway.Http;
+using Sandbox.Gateway.Mcp;
 using Sandbox.Gateway.Sessions;
 using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
 namespace Sandbox.Gateway;
 
-/// <summary>The public surface of PROTOCOL.md: WebSocket /create and /attach, HTTP §11.</summary>
+/// <summary>The public surface of PROTOCOL.md (WebSocket /create and /attach, HTTP §11), API v1 (/v1, /openapi/v1.json) and /mcp.</summary>
 public static class GatewayEndpoints
 {
+    /// <summary>The services the endpoints of <see cref="MapSandboxGateway"/> need beyond <see cref="SandboxGateway"/> (and the facade, <see cref="Api.ISandboxApi"/>).</summary>
+    public static IServiceCollection AddSandboxGatewayEndpoints(this IServiceCollection services) =>
+        services.AddSandboxOpenApi().AddSandboxMcp();
+
     public static IEndpointRouteBuilder MapSandboxGateway(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Results.Json(new { message = "Server is running" }));
@@ -55,6 +61,9 @@ public static class GatewayEndpoints
         operatorRoutes.MapPost("/containers/{id}/suspend", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Suspend, $"App {id} suspended"));
         operatorRoutes.MapPost("/containers/{id}/resume", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Resume, $"App {id} restored"));
         operatorRoutes.MapDelete("/containers/{id}", (string id, SandboxGateway gw) => Admin(gw, id, AdminAction.Delete, $"App {id} deleted"));
+
+        app.MapSandboxApiV1();
+        app.MapSandboxMcp();
         return app;
     }
 

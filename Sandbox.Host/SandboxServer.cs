@@ -80,6 +80,7 @@ public static class SandboxServer
             return new SandboxGateway(system, region, gatewayOptions, audit);
         });
         builder.Services.AddSingleton<Sandbox.Gateway.Api.ISandboxApi>(sp => new Sandbox.Gateway.Api.SandboxApi(sp.GetRequiredService<SandboxGateway>()));
+        if (s.IsGateway) builder.Services.AddSandboxGatewayEndpoints();
         Sandbox.Host.Admin.AdminServer.Register(builder, s, node);
         customize?.Invoke(builder);
 

@@ -1,0 +1,4 @@
+namespace Sandbox.Client.Internal;
+
+/// <summary>A /v1 answer's envelope as it comes over the wire.</summary>
+internal sealed record ForkedSandbox(string SandboxId, string SandboxToken);
