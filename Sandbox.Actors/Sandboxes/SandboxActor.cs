@@ -40,7 +40,10 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private bool _lastExecKilled;
     private uint _nextExecId;
     private long _seq;
-    private IActorRef? _withheldStreamAck;
+    /// <summary>The runner's id of the current execution's process, once its start is known
+    /// (stdin and a kill that come earlier wait in <see cref="_beforeStart"/>).</summary>
+    private uint? _execProcess;
+    private readonly List<Action<uint>> _beforeStart = [];
     private DateTime _lastActivity = DateTime.UtcNow;
     private bool _tearingDown;
     private bool _snapshotInProgress;
@@ -226,6 +229,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                     _nextExecId = carry.NextExecId;
                     _seq = carry.Seq;
                     _lastExecKilled = carry.LastExecKilled;
+                    // the execution's process runs on in the restored runner, under the same id
+                    _execProcess = m.Container.Runner.Ready.Result.Running.FirstOrDefault(p => p.Tag == ExecTag(carry.ExecId))?.ProcessId;
                 }
                 GoLive(session, restored: true);
             });
@@ -418,11 +423,12 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             else Delete("stopped", [new StatusEvent(SandboxStatus.Deleting)], [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.Normal, stopAfter: true, stopNow: true);
         });
 
-        // the runner's frames, with backpressure: each is acknowledged to the stream when handled
-        Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
-        Command<RunnerFrame>(OnFrame);
-        Command<StreamDone>(_ => { });
-        Command<StreamFailed>(f => _log.Warning("Runner stream of {0} failed: {1}", _sandboxId, f.Cause.Message));
+        // the runner's events; their volume is bounded by the output credit granted in OnAck
+        Command<RunnerEventReceived>(m => { if (ReferenceEquals(m.Container, _container)) OnRunnerEvent(m.Event); });
+        Command<ExecStartFailed>(OnExecStartFailed);
+        Command<SyncDone>(d => { if (_afterSync.Remove(d.SyncId, out var then)) then(); });
+        Command<RunnerEventsEnded>(_ => { });
+        Command<RunnerEnded>(OnRunnerEnded);
         Command<ContainerExited>(OnContainerExited);
         Command<object>(_ => { });
     }
@@ -460,11 +466,12 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         {
             exec.Killed = true;
             _lastExecKilled = true;
-            _container?.Send(RunnerFrameType.Kill, exec.ExecId);
+            KillExecProcess();
             old.Tell(new StatusEvent(SandboxStatus.ExecutionForceKilled));
             old.Tell(new StatusEvent(SandboxStatus.ExecutionDone));
-            _exec = null;   // the killed execution's tail belongs to nobody now
-            ReleaseStreamAck();
+            _exec = null;   // the killed execution's tail belongs to nobody now (OnRunnerEvent drops it)
+            _execProcess = null;
+            _beforeStart.Clear();
         }
         foreach (var s in new[] { SandboxStatus.Deleting, SandboxStatus.LockReleasing, SandboxStatus.LockReleased, SandboxStatus.Deleted, SandboxStatus.Checkpointed })
             old.Tell(new StatusEvent(s));
@@ -505,13 +512,18 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         _exec = new ExecutionStream(++_nextExecId);
         SandboxMetrics.ExecutionStarted(_sandboxId, x.Language);
         _lastExecKilled = false;
-        var request = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-        {
-            ["lang"] = x.Language, ["code"] = x.Code, ["stdin_eof"] = x.CloseStdin,
-        });
-        _container!.Send(RunnerFrameType.Exec, _exec.ExecId, request);
+        _execProcess = null;
+        _beforeStart.Clear();
+        // The foreground execution is a block process: the runner reads its output only as far as
+        // the window the client has acknowledged (OnAck gives credit back), so a slow client blocks it.
+        var execId = _exec.ExecId;
+        _container!.Runner.StartProcessAsync(new ProcessRequest
+            {
+                Policy = OutputPolicy.Block, Language = x.Language, Code = x.Code, CloseStdin = x.CloseStdin,
+                Credit = _host.Options.OutputWindowBytes, Tag = ExecTag(execId),
+            })
+            .PipeTo(Self, success: _ => new ExecStartFailed(execId, null), failure: e => new ExecStartFailed(execId, e.GetBaseException().Message));
         Sender.Tell(new StatusEvent(SandboxStatus.ExecutionRunning));
-        ReleaseStreamAck();
         Timers.StartSingleTimer("execution-limit", new ExecutionTimeLimitReached(_exec.ExecId), _host.Options.ExecutionTimeLimit);
     }
 
@@ -525,7 +537,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         _log.Info("Sandbox {0}: execution {1} killed: {2}", _sandboxId, exec.ExecId, why);
         exec.Killed = true;
         _lastExecKilled = true;
-        _container?.Send(RunnerFrameType.Kill, exec.ExecId);
+        KillExecProcess();
         if (exec.AddOutput(ref _seq, true, Encoding.UTF8.GetBytes($"\n[sandbox] execution killed: {why}\n")) is { } note) Emit(note);
         Emit(exec.AddStatus(ref _seq, SandboxStatus.ExecutionForceKilled));
     }
@@ -538,7 +550,11 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new StatusEvent(SandboxStatus.ExecutionError, "No process is running in the sandbox."));
             return;
         }
-        if (!_exec.Finished) _container!.Send(RunnerFrameType.Stdin, _exec.ExecId, Encoding.UTF8.GetBytes(s.Data));
+        if (_exec.Finished) return;
+        var bytes = Encoding.UTF8.GetBytes(s.Data);
+        var runner = _container!.Runner;
+        // the program may have closed its stdin or exited meanwhile: nothing to tell the client then
+        WhenStarted(id => runner.WriteStdinAsync(id, bytes).ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted));
     }
 
     private void OnKillProcess()
@@ -552,7 +568,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         }
         exec.Killed = true;
         _lastExecKilled = true;
-        _container!.Send(RunnerFrameType.Kill, exec.ExecId);
+        KillExecProcess();
         // FORCE_KILLED goes into the execution's own stream, so it always precedes that stream's DONE.
         Emit(exec.AddStatus(ref _seq, SandboxStatus.ExecutionForceKilled));
     }
@@ -573,8 +589,9 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private void OnAck(long seq)
     {
         if (_exec is null) return;
+        var before = _exec.UnackedBytes;
         _exec.Ack(seq);
-        if (_exec.UnackedBytes < _host.Options.OutputWindowBytes) ReleaseStreamAck();
+        if (_execProcess is { } id) _container?.Runner.Acknowledge(id, before - _exec.UnackedBytes);
     }
 
     private void OnKillSandbox()
@@ -621,7 +638,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         var syncId = ++_syncSeq;
         _afterSync[syncId] = () => TakeSnapshotAsync(m.Name!).PipeTo(Self, success: _ => new SnapshotDone(m.Name!, null, replyTo),
             failure: e => new SnapshotDone(m.Name!, e.GetBaseException().Message, replyTo));
-        _container!.Send(RunnerFrameType.Sync, syncId);
+        _container!.Runner.SyncAsync(quiesce: false).PipeTo(Self, success: () => new SyncDone(syncId),
+            failure: e => new SnapshotDone(m.Name!, e.GetBaseException().Message, replyTo));
     }
 
     private Task<StoredObject> TakeSnapshotAsync(string name)
@@ -682,26 +700,19 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             if (stored is not null && streamEnded) OnCheckpointStored(stored, kind, session ?? replyTo);
         }
         _afterSync[syncId] = Start;
-        ReleaseStreamAck();
         // Output that arrives from now on is kept for the restored sandbox's client, not sent: what
         // the checkpoint carries over must be exactly what no client has seen.
         _awaitingReconnect = true;
-        container.Send(RunnerFrameType.Sync, syncId, "quiesce"u8);
+        // the sync timer below starts the checkpoint anyway if the runner does not answer
+        container.Runner.SyncAsync(quiesce: true).PipeTo(Self, success: () => new SyncDone(syncId), failure: _ => new CheckpointSyncTimeout());
         Timers.StartSingleTimer("checkpoint-sync", new CheckpointSyncTimeout(), TimeSpan.FromSeconds(5));
         Become(() =>
         {
-            Command<RunnerFrame>(f =>
-            {
-                if (f.Type == RunnerFrameType.Synced && _afterSync.Remove(f.ExecId, out var then))
-                {
-                    then();
-                    Sender.Tell(StreamAck.Instance);
-                }
-                else OnFrame(f, mayWithholdAck: false);
-            });
-            Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
-            Command<StreamDone>(_ => { streamEnded = true; Complete(); });
-            Command<StreamFailed>(_ => { streamEnded = true; Complete(); });
+            Command<SyncDone>(d => { if (_afterSync.Remove(d.SyncId, out var then)) then(); });
+            Command<RunnerEventReceived>(m => { if (ReferenceEquals(m.Container, container)) OnRunnerEvent(m.Event); });
+            Command<ExecStartFailed>(OnExecStartFailed);
+            Command<RunnerEventsEnded>(m => { if (ReferenceEquals(m.Container, container)) { streamEnded = true; Complete(); } });
+            Command<RunnerEnded>(_ => { });
             Command<CheckpointSyncTimeout>(_ => Start());
             Command<CheckpointStored>(m => { stored = m; Complete(); });
             Command<CheckpointFailed>(m => OnCheckpointFailed(m, kind, session ?? replyTo));
@@ -760,6 +771,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             _container?.Bundle.Destroy();
             _container = null;
             _exec = null;
+            _execProcess = null;
             _host.Registry.Remove(ContainerKey);
             session?.Tell(new StatusEvent(SandboxStatus.Deleting));
             session?.Tell(new StatusEvent(SandboxStatus.Deleted));   // before CHECKPOINTED: stops the Python client reconnecting
@@ -791,7 +803,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
             }
             else
             {
-                _container?.Send(RunnerFrameType.Resume, 0);   // the runner was quiesced for nothing
+                // the runner was quiesced for nothing
+                _container?.Runner.ResumeAfterQuiesceAsync().ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
             }
             _tearingDown = false;
             _awaitingReconnect = false;
@@ -841,42 +854,63 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    // ---- the runner's frames ---------------------------------------------------------------------
+    // ---- the runner's events ---------------------------------------------------------------------
 
-    private void OnFrame(RunnerFrame f) => OnFrame(f, mayWithholdAck: true);
+    private static string ExecTag(uint execId) => $"exec-{execId}";
 
-    private void OnFrame(RunnerFrame f, bool mayWithholdAck)
+    private void OnRunnerEvent(RunnerEvent e)
     {
-        var ack = Sender;
-        var exec = _exec is not null && _exec.ExecId == f.ExecId ? _exec : null;
-        switch (f.Type)
+        var exec = _exec is not null && _execProcess == e.ProcessId ? _exec : null;
+        switch (e)
         {
-            case RunnerFrameType.Stdout or RunnerFrameType.Stderr when exec is not null:
+            case ProcessStarted started when _exec is { } x && started.Tag == ExecTag(x.ExecId):
+                _execProcess = started.ProcessId;
+                foreach (var then in _beforeStart) then(started.ProcessId);
+                _beforeStart.Clear();
+                break;
+            case ProcessOutput o when exec is not null:
                 Touch();
-                SandboxMetrics.OutputStreamed(f.Payload.Count, f.Type == RunnerFrameType.Stderr);
-                if (exec.AddOutput(ref _seq, f.Type == RunnerFrameType.Stderr, f.Payload.ToArray()) is { } chunk) Emit(chunk);
+                var stderr = o.Stream == OutputStream.Stderr;
+                SandboxMetrics.OutputStreamed(o.Bytes.Length, stderr);
+                var counted = exec.UnackedBytes;
+                if (exec.AddOutput(ref _seq, stderr, o.Bytes) is { } chunk) Emit(chunk);
+                // bytes that completed no character yet are in no event, so no ack returns them: now
+                var uncounted = o.Bytes.Length - (exec.UnackedBytes - counted);
+                if (uncounted > 0) _container?.Runner.Acknowledge(o.ProcessId, uncounted);
                 if (exec.OutputBytes > _host.Options.ExecutionOutputLimitBytes)
                     KillForLimit(exec, $"output limit of {_host.Options.ExecutionOutputLimitBytes} bytes exceeded");
-                if (mayWithholdAck && exec.UnackedBytes >= _host.Options.OutputWindowBytes)
-                {
-                    _withheldStreamAck = ack;   // resume reading when the client catches up
-                    return;
-                }
                 break;
-            case RunnerFrameType.FailedToStart when exec is not null:
-                Emit(exec.AddOutput(ref _seq, true, Encoding.UTF8.GetBytes($"failed to start: {f.Payload.ToString()}\n"))!);
-                foreach (var e in exec.Finish(ref _seq)) Emit(e);
+            case ProcessOutput o:
+                _container?.Runner.Acknowledge(o.ProcessId, o.Bytes.Length);   // nobody's output: let it drain
                 break;
-            case RunnerFrameType.Synced:
-                if (_afterSync.Remove(f.ExecId, out var then)) then();
-                break;
-            case RunnerFrameType.Exited when exec is not null:
+            case ProcessExited when exec is not null:
                 Touch();
                 SandboxMetrics.End(SandboxMetrics.Operation.Exec, _sandboxId);
-                foreach (var e in exec.Finish(ref _seq)) Emit(e);
+                foreach (var ev in exec.Finish(ref _seq)) Emit(ev);
                 break;
         }
-        ack.Tell(StreamAck.Instance);
+    }
+
+    /// <summary>The runner refused to start the execution (message set), or started it (null).</summary>
+    private void OnExecStartFailed(ExecStartFailed m)
+    {
+        if (m.Reason is null || _exec is not { Finished: false } exec || exec.ExecId != m.ExecId) return;
+        Emit(exec.AddOutput(ref _seq, true, Encoding.UTF8.GetBytes($"failed to start: {m.Reason}\n"))!);
+        foreach (var e in exec.Finish(ref _seq)) Emit(e);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with the execution's process id, now or once it is known.</summary>
+    private void WhenStarted(Action<uint> action)
+    {
+        if (_execProcess is { } id) action(id);
+        else _beforeStart.Add(action);
+    }
+
+    private void KillExecProcess()
+    {
+        var runner = _container?.Runner;
+        if (runner is null) return;
+        WhenStarted(id => runner.SignalAsync(id, RunnerSignal.Kill).ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted));
     }
 
     private void Emit(ExecutionEvent e)
@@ -886,20 +920,31 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         _emittedUpTo = e.Seq;
     }
 
-    private void ReleaseStreamAck()
-    {
-        _withheldStreamAck?.Tell(StreamAck.Instance);
-        _withheldStreamAck = null;
-    }
-
     private void StartReadingRunner()
     {
         var self = Self;
-        _container!.Frames().RunWith(
-            Sink.ActorRefWithAck<RunnerFrame>(self, StreamInit.Instance, StreamAck.Instance, StreamDone.Instance, ex => new StreamFailed(ex)),
-            Context.Materializer());
-        var container = _container;
+        var container = _container!;
+        _ = Task.Run(async () =>
+        {
+            await foreach (var e in container.Runner.Events.ReadAllAsync()) self.Tell(new RunnerEventReceived(container, e));
+            self.Tell(new RunnerEventsEnded(container));
+        });
+        container.Runner.Ended.PipeTo(self, success: end => new RunnerEnded(container, end));
         container.Exited.PipeTo(self, success: code => new ContainerExited(container, code));
+    }
+
+    /// <summary>A runner whose stream broke the protocol (forged by code in the sandbox, or corrupt)
+    /// can no longer be trusted: the sandbox ends with SANDBOX_ERROR naming the violation.</summary>
+    private void OnRunnerEnded(RunnerEnded m)
+    {
+        if (_tearingDown || !ReferenceEquals(m.Container, _container) || !m.End.IsViolation) return;
+        var reason = $"The sandbox was stopped because its runner broke the protocol: {m.End.Reason}.";
+        _log.Warning("Sandbox {0}: {1}", _sandboxId, reason);
+        SandboxMetrics.Error(SandboxStatus.Error);
+        var before = new List<ISessionEvent>();
+        if (_exec is { Finished: false }) before.Add(new StatusEvent(SandboxStatus.ExecutionDone));
+        before.Add(new StatusEvent(SandboxStatus.Error, reason));
+        Delete("runner protocol violation", before, [new StatusEvent(SandboxStatus.Deleted)], CloseCodes.ApplicationError, stopAfter: true);
     }
 
     private void OnContainerExited(ContainerExited m)
@@ -997,8 +1042,11 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
                 if (stopNow) Context.Stop(Self);
                 else if (stopAfter) Passivate();
             });
-            Command<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
-            Command<RunnerFrame>(_ => Sender.Tell(StreamAck.Instance));
+            Command<RunnerEventReceived>(_ => { });
+            Command<RunnerEventsEnded>(_ => { });
+            Command<RunnerEnded>(_ => { });
+            Command<ExecStartFailed>(_ => { });
+            Command<SyncDone>(_ => { });
             Command<OutputAck>(_ => { });
             Command<ContainerExited>(_ => { });
             Command<object>(_ => Stash.Stash());
@@ -1084,8 +1132,9 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     private sealed record ExecutionTimeLimitReached(uint ExecId);
     private sealed record SnapshotDone(string Name, string? Error, IActorRef ReplyTo);
     private sealed class IdleCheck { public static readonly IdleCheck Instance = new(); }
-    private sealed class StreamInit { public static readonly StreamInit Instance = new(); }
-    private sealed class StreamAck { public static readonly StreamAck Instance = new(); }
-    private sealed class StreamDone { public static readonly StreamDone Instance = new(); }
-    private sealed record StreamFailed(Exception Cause);
+    private sealed record RunnerEventReceived(SandboxContainer Container, RunnerEvent Event);
+    private sealed record RunnerEventsEnded(SandboxContainer Container);
+    private sealed record RunnerEnded(SandboxContainer Container, RunnerEnd End);
+    private sealed record ExecStartFailed(uint ExecId, string? Reason);
+    private sealed record SyncDone(uint SyncId);
 }
