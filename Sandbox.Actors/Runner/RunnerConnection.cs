@@ -29,6 +29,7 @@ public sealed class RunnerConnection : IAsyncDisposable
     private readonly TaskCompletionSource<RunnerHello> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<RunnerEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _stdinOrder = new(1, 1);
     private readonly bool _restored;
     private readonly Task _loops;
     private uint _reviveChannel;
@@ -110,24 +111,46 @@ public sealed class RunnerConnection : IAsyncDisposable
 
     /// <summary>Writes to a process's stdin; completes once the runner has taken the bytes (it holds at
     /// most a little while the program does not read). <see cref="RunnerProcessError.StdinClosed"/> after an end.</summary>
+    /// <remarks>Writes (and <see cref="CloseStdinAsync"/>) reach the program in the order they were called,
+    /// also when the caller does not await them.</remarks>
     public async Task WriteStdinAsync(uint processId, ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
     {
         var pending = new List<Task>();
-        for (var at = 0; at < bytes.Length || (at == 0 && bytes.Length == 0); at += _options.ChunkBytes)
+        await _stdinOrder.WaitAsync(ct);
+        try
         {
-            if (!await _out.WaitForRoomAsync(ct)) throw Unavailable();
-            var piece = bytes.Slice(at, Math.Min(_options.ChunkBytes, bytes.Length - at));
-            var r = Register(channel => new ReplyRequest<bool>(this, channel, "a stdin write", _ => true, RunnerPayloads.ProcessError));
-            Send(RunnerFrame.Encode(RunnerFrameType.Stdin, r.ChannelId, processId, piece.Span));
-            pending.Add(Await(r, r.Result, ct));
-            if (bytes.Length == 0) break;
+            for (var at = 0; at == 0 || at < bytes.Length; at += _options.ChunkBytes)
+            {
+                if (!await _out.WaitForRoomAsync(ct)) throw Unavailable();
+                var piece = bytes.Slice(at, Math.Min(_options.ChunkBytes, bytes.Length - at));
+                var r = Register(channel => new ReplyRequest<bool>(this, channel, "a stdin write", _ => true, RunnerPayloads.ProcessError));
+                Send(RunnerFrame.Encode(RunnerFrameType.Stdin, r.ChannelId, processId, piece.Span));
+                pending.Add(Await(r, r.Result, ct));
+            }
+        }
+        finally
+        {
+            _stdinOrder.Release();
         }
         await Task.WhenAll(pending);
     }
 
     /// <summary>Ends a process's stdin (on a terminal: sends ^D) once what was written is delivered.</summary>
-    public Task CloseStdinAsync(uint processId, CancellationToken ct = default) =>
-        Control("a stdin end", new() { ["op"] = "eof", ["process"] = processId }, RunnerPayloads.ProcessError, ct);
+    public async Task CloseStdinAsync(uint processId, CancellationToken ct = default)
+    {
+        ReplyRequest<bool> r;
+        await _stdinOrder.WaitAsync(ct);
+        try
+        {
+            r = Open(channel => new ReplyRequest<bool>(this, channel, "a stdin end", _ => true, RunnerPayloads.ProcessError),
+                new() { ["op"] = "eof", ["process"] = processId }, _options.ReplyTimeout);
+        }
+        finally
+        {
+            _stdinOrder.Release();
+        }
+        await Await(r, r.Result, ct);
+    }
 
     /// <summary>Signals a process's group. <see cref="RunnerProcessError.AlreadyExited"/> once it has exited.</summary>
     public Task SignalAsync(uint processId, RunnerSignal signal, CancellationToken ct = default) =>
@@ -278,6 +301,19 @@ public sealed class RunnerConnection : IAsyncDisposable
     public Task PingAsync(CancellationToken ct = default) =>
         Control("a ping", new() { ["op"] = "ping" }, LifecycleError, ct);
 
+    public async Task<RunnerDiagnostics> DiagnosticsAsync(CancellationToken ct = default)
+    {
+        var r = Open(channel => new ReplyRequest<RunnerDiagnostics>(this, channel, "a diagnostics request", payload =>
+        {
+            const string what = "diagnostics";
+            var o = RunnerJson.Parse(payload, what);
+            return new RunnerDiagnostics((int)RunnerJson.Long(o, "descriptors", what, 0, 1 << 20), (int)RunnerJson.Long(o, "channels", what, 0, 1 << 30),
+                (int)RunnerJson.Long(o, "processes", what, 0, 1 << 30), (int)RunnerJson.Long(o, "running", what, 0, 1 << 30),
+                (int)RunnerJson.Long(o, "pending", what, 0, 1 << 30), RunnerJson.Bool(o, "spare", what));
+        }, LifecycleError), new() { ["op"] = "stats" }, _options.ReplyTimeout);
+        return await Await(r, r.Result, ct);
+    }
+
     /// <summary>The first call on a restored runner: it forgets what the old connection had open, takes
     /// <paramref name="newHostname"/> (a fork), and says which processes run. Completes <see cref="Ready"/>.</summary>
     public async Task<RunnerHello> ReviveAsync(string? newHostname, CancellationToken ct = default)
@@ -316,12 +352,12 @@ public sealed class RunnerConnection : IAsyncDisposable
             if (_restored)
             {
                 if (channel != _reviveChannel || _reviveChannel == 0)
-                    throw new RunnerProtocolException($"the sandbox runner sent a {RunnerFrame.Describe(type)} frame before answering the revive");
+                    throw new RunnerProtocolException($"the sandbox runner sent {RunnerFrame.Named(type)} before answering the revive");
             }
             else
             {
                 if (type != RunnerFrameType.Ready || channel != 0)
-                    throw new RunnerProtocolException($"the sandbox runner sent a {RunnerFrame.Describe(type)} frame before saying it was ready");
+                    throw new RunnerProtocolException($"the sandbox runner sent {RunnerFrame.Named(type)} before saying it was ready");
                 var hello = ParseHello(payload, "its ready frame", withRunning: false);
                 _greeted = true;
                 _ready.TrySetResult(hello);
@@ -331,14 +367,14 @@ public sealed class RunnerConnection : IAsyncDisposable
         if (channel == 0)
             throw new RunnerProtocolException(type == RunnerFrameType.Ready
                 ? "the sandbox runner said it was ready a second time"
-                : $"the sandbox runner sent a {RunnerFrame.Describe(type)} frame on channel 0");
+                : $"the sandbox runner sent {RunnerFrame.Named(type)} on channel 0");
         if (RunnerFrame.IsProcessChannel(channel))
         {
             _processes.Accept(type, channel, payload);
             return;
         }
         if (!_requests.TryGetValue(channel, out var request))
-            throw new RunnerProtocolException($"the sandbox runner sent a {RunnerFrame.Describe(type)} frame on channel 0x{channel:X8}, which is not open");
+            throw new RunnerProtocolException($"the sandbox runner sent {RunnerFrame.Named(type)} on channel 0x{channel:X8}, which is not open");
         if (request.Accept(type, payload)) _requests.TryRemove(channel, out _);
     }
 
@@ -466,8 +502,18 @@ public sealed class RunnerConnection : IAsyncDisposable
     private RunnerUnavailableException Unavailable() =>
         new(_ended.Task.IsCompleted ? _ended.Task.Result : new RunnerEnd(RunnerEndKind.Closed, "the sandbox runner's connection is closing"));
 
-    /// <summary>Ends the connection as broken (a deadline passed, the runner stopped reading).</summary>
+    /// <summary>Ends the connection as broken (the runner stopped reading, or answers nothing at all).</summary>
     internal void Fault(string reason) => End(new RunnerEnd(RunnerEndKind.Violation, reason));
+
+    /// <summary>A request's deadline passed. A few late answers are a busy sandbox; a runner that
+    /// leaves many requests open answers nothing and is treated as broken.</summary>
+    internal void Unanswered(RunnerRequest r)
+    {
+        var open = _requests.Values.Count(x => x.Cancelled);
+        if (open > MaxUnanswered) Fault($"the sandbox runner left {open} requests unanswered (the last: {r.What})");
+    }
+
+    private const int MaxUnanswered = 256;
 
     private void End(RunnerEnd end)
     {

@@ -7,7 +7,8 @@ public sealed record RunnerConnectionOptions
     public int MaxPayloadBytes { get; init; } = 256 * 1024;
     /// <summary>A frame that has begun must be complete within this.</summary>
     public TimeSpan FrameCompletionTimeout { get; init; } = TimeSpan.FromSeconds(10);
-    /// <summary>Answers to control requests (ping, start, signal, stat, …) must come within this.</summary>
+    /// <summary>Answers to control requests (ping, start, signal, stat, …) should come within this; a late
+    /// one fails its call with a <see cref="TimeoutException"/>.</summary>
     public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>A filesystem sync may take longer than a control answer.</summary>
     public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -56,7 +56,7 @@ internal abstract class RunnerRequest
         new($"the sandbox runner sent {what} on {What} (channel 0x{ChannelId:X8})");
 
     protected RunnerProtocolException Unexpected(RunnerFrameType type) =>
-        Unexpected($"a {RunnerFrame.Describe(type)} frame");
+        Unexpected($"{RunnerFrame.Named(type)}");
 
     /// <summary>Marks the request given up and tells the runner, which ends it (stream requests).</summary>
     public void Cancel()
@@ -69,12 +69,20 @@ internal abstract class RunnerRequest
     /// <summary>Marks the request given up without telling the runner (it answers anyway, soon).</summary>
     public void Abandon() => Cancelled = true;
 
-    /// <summary>The runner must send its next frame on this channel within <paramref name="timeout"/>.</summary>
+    /// <summary>The runner should send its next frame on this channel within <paramref name="timeout"/>;
+    /// if it does not, the request fails with a <see cref="TimeoutException"/> (a busy sandbox is slow,
+    /// not broken) and stays open, so that its late answer is taken and dropped.</summary>
     public void StartDeadline(TimeSpan timeout)
     {
         ClearDeadline();
-        _deadline = new Timer(_ => Connection.Fault($"the sandbox runner did not answer {What} within {timeout.TotalSeconds:0.#} s"),
-            null, timeout, Timeout.InfiniteTimeSpan);
+        _deadline = new Timer(_ =>
+        {
+            if (Interlocked.Exchange(ref _deadline, null) is not { } t) return;
+            t.Dispose();
+            Abandon();
+            Fail(new TimeoutException($"the sandbox runner did not answer {What} within {timeout.TotalSeconds:0.#} s"));
+            Connection.Unanswered(this);
+        }, null, timeout, Timeout.InfiniteTimeSpan);
     }
 
     public void ClearDeadline()

@@ -55,6 +55,13 @@ public static class RunnerFrame
     public static string Describe(byte type) =>
         type is >= 0x21 and <= 0x7E ? $"'{(char)type}' (0x{type:X2})" : $"0x{type:X2}";
 
+    /// <summary>"a reply frame", "an output frame", …</summary>
+    public static string Named(RunnerFrameType type)
+    {
+        var name = Describe(type);
+        return (name[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "an " : "a ") + name + " frame";
+    }
+
     public static string Describe(RunnerFrameType type) => type switch
     {
         RunnerFrameType.Ready => "ready",

@@ -70,8 +70,8 @@ internal sealed class RunnerProcessTable(ChannelWriter<RunnerEvent> events, Acti
         {
             if (!_known.TryGetValue(id, out var p))
                 throw new RunnerProtocolException(id <= _highest
-                    ? $"the sandbox runner sent a {RunnerFrame.Describe(type)} frame for process {id}, which has exited"
-                    : $"the sandbox runner sent a {RunnerFrame.Describe(type)} frame for process {id}, which it never started");
+                    ? $"the sandbox runner sent {RunnerFrame.Named(type)} for process {id}, which has exited"
+                    : $"the sandbox runner sent {RunnerFrame.Named(type)} for process {id}, which it never started");
             switch (type)
             {
                 case RunnerFrameType.Output:
@@ -98,7 +98,7 @@ internal sealed class RunnerProcessTable(ChannelWriter<RunnerEvent> events, Acti
                     e = new ProcessExited(id, status);
                     break;
                 default:
-                    throw new RunnerProtocolException($"the sandbox runner sent a {RunnerFrame.Describe(type)} frame on the channel of process {id}");
+                    throw new RunnerProtocolException($"the sandbox runner sent {RunnerFrame.Named(type)} on the channel of process {id}");
             }
         }
         events.TryWrite(e);
