@@ -123,7 +123,7 @@ public sealed class RunnerConnection : IAsyncDisposable
             {
                 if (!await _out.WaitForRoomAsync(ct)) throw Unavailable();
                 var piece = bytes.Slice(at, Math.Min(_options.ChunkBytes, bytes.Length - at));
-                var r = Register(channel => new ReplyRequest<bool>(this, channel, "a stdin write", _ => true, RunnerPayloads.ProcessError));
+                var r = Register(channel => new ReplyRequest<bool>(this, channel, "a stdin write", AnObject("a stdin write"), RunnerPayloads.ProcessError));
                 Send(RunnerFrame.Encode(RunnerFrameType.Stdin, r.ChannelId, processId, piece.Span));
                 pending.Add(Await(r, r.Result, ct));
             }
@@ -142,7 +142,7 @@ public sealed class RunnerConnection : IAsyncDisposable
         await _stdinOrder.WaitAsync(ct);
         try
         {
-            r = Open(channel => new ReplyRequest<bool>(this, channel, "a stdin end", _ => true, RunnerPayloads.ProcessError),
+            r = Open(channel => new ReplyRequest<bool>(this, channel, "a stdin end", AnObject("a stdin end"), RunnerPayloads.ProcessError),
                 new() { ["op"] = "eof", ["process"] = processId }, _options.ReplyTimeout);
         }
         finally
@@ -271,7 +271,7 @@ public sealed class RunnerConnection : IAsyncDisposable
     /// <summary>Deletes a file, or a directory (a non-empty one only with <paramref name="recursive"/>).</summary>
     public async Task DeleteAsync(string path, bool recursive, CancellationToken ct = default)
     {
-        var r = Open(channel => new ReplyRequest<bool>(this, channel, "a delete", _ => true, RunnerPayloads.FileError),
+        var r = Open(channel => new ReplyRequest<bool>(this, channel, "a delete", AnObject("a delete"), RunnerPayloads.FileError),
             new() { ["op"] = "delete", ["path"] = path, ["recursive"] = recursive }, null);
         await Await(r, r.Result, ct);
     }
@@ -402,6 +402,13 @@ public sealed class RunnerConnection : IAsyncDisposable
         return new RunnerHello(version, pid, running);
     }
 
+    /// <summary>An answer that carries nothing must still be a JSON object.</summary>
+    private static Func<byte[], bool> AnObject(string what) => payload =>
+    {
+        RunnerJson.Parse(payload, $"the answer to {what}");
+        return true;
+    };
+
     private static Exception LifecycleError(string kind, string detail) => kind switch
     {
         "permission" or "io" or "invalid_request" => new InvalidOperationException(detail),
@@ -418,7 +425,7 @@ public sealed class RunnerConnection : IAsyncDisposable
     private async Task Control(string what, Dictionary<string, object?> body, Func<string, string, Exception> mapError,
         CancellationToken ct, TimeSpan? timeout = null)
     {
-        var r = Open(channel => new ReplyRequest<bool>(this, channel, what, _ => true, mapError), body, timeout ?? _options.ReplyTimeout);
+        var r = Open(channel => new ReplyRequest<bool>(this, channel, what, AnObject(what), mapError), body, timeout ?? _options.ReplyTimeout);
         await Await(r, r.Result, ct);
     }
 

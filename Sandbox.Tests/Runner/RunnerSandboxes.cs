@@ -56,7 +56,7 @@ public class RunnerSandboxes : IAsyncLifetime
         List<SandboxContainer> all;
         lock (_started) all = [.. _started];
         await Task.WhenAll(all.Select(c => c.DestroyAsync()));
-        foreach (var c in all) OciBundle.TryDelete(c.Bundle.Dir);
+        foreach (var c in all) c.Bundle.Destroy();   // also the bundles kept for a restore
         var left = Directory.GetDirectories(Path.Combine(Dir, "state")).Concat(Directory.GetDirectories(Path.Combine(Dir, "bundles")))
             .Concat(File.ReadLines("/proc/self/mounts").Where(l => l.Contains(Dir))).ToList();
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
