@@ -245,7 +245,8 @@ def drop_privileges():
 # --- small helpers --------------------------------------------------------------------------------
 
 def set_nonblocking(fd):
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+    # One call, not get-and-set: F_SETFL leaves the access mode alone, and our pipes have no other flags.
+    fcntl.fcntl(fd, fcntl.F_SETFL, os.O_NONBLOCK)
 
 
 def write_all(fd, data):
@@ -805,6 +806,7 @@ class Runner:
         self.spare = None
         self.idle_since = time.monotonic()
         self.stale = False              # some exited process still holds pipes
+        self.signalled = True           # a SIGCHLD came: reap
         wake_r, wake_w = os.pipe()
         set_nonblocking(wake_r)
         set_nonblocking(wake_w)
@@ -1183,7 +1185,8 @@ class Runner:
         # The next spare is forked once the sandbox is idle, so that the fork never competes with
         # an execution (or other sandboxes) for the CPU, and a sandbox that ends right after its
         # only execution never pays for one.
-        if self.spare is None and not self.quiesced and self.idle_since is not None and now - self.idle_since >= SPARE_IDLE:
+        if (self.spare is None and not self.quiesced and self.idle_since is not None and now - self.idle_since >= SPARE_IDLE
+                and not any(p.policy == "block" and not p.finished for p in self.procs.values())):
             try:
                 self.spare = fork_spare()
             except OSError:
@@ -1420,8 +1423,10 @@ class Runner:
             os.read(self.wake_r, 4096)
         except BlockingIOError:
             pass
+        self.signalled = True
 
     def reap(self):
+        self.signalled = False
         while True:
             try:
                 pid_, status = os.waitpid(-1, os.WNOHANG)
@@ -1618,7 +1623,7 @@ class Runner:
             if deadlines:
                 wait = max(0.0, min(deadlines) - now)
                 timeout = wait if timeout is None else min(timeout, wait)
-            if self.spare is None and not self.quiesced:
+            if self.spare is None and not self.quiesced and not any(p.policy == "block" and not p.finished for p in self.procs.values()):
                 if self.idle_since is None:
                     self.idle_since = now
                 wait = max(0.0, self.idle_since + SPARE_IDLE - now)
@@ -1635,7 +1640,8 @@ class Runner:
                     import traceback
                     os.write(2, ("runner: %s" % traceback.format_exc()).encode())
                     self.forget_fd(key.fd)
-            self.reap()
+            if self.signalled:
+                self.reap()
             if busy:
                 for ch in list(self.channels.values()):
                     if ch.busy and len(self.out) < HOST_READ:

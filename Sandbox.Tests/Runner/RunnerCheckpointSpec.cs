@@ -54,6 +54,8 @@ public class RunnerCheckpointSpec(RunnerSandboxes sandboxes, ITestOutputHelper o
         var end = (await r.ListProcessesAsync()).Single(p => p.ProcessId == terminal.ProcessId).OutputEnd;
         await r.WriteStdinAsync(terminal.ProcessId, "stty size\n"u8.ToArray());
         await ReadUntil(r, terminal.ProcessId, end, t => t.Contains("11 77"));
+        // the runner's descriptors stay covered in the restored sandbox
+        Assert.Equal("covered\n", await Run(r, "ls /proc/1/fd >/dev/null 2>&1 || echo covered"));
         // new processes get ids after the old ones
         var fresh = await Sh(r, "true");
         Assert.True(fresh.ProcessId > terminal.ProcessId);

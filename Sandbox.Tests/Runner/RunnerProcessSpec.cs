@@ -81,8 +81,8 @@ public class RunnerProcessSpec(RunnerSandboxes sandboxes) : IClassFixture<Runner
         var r = c.Runner;
         foreach (var (signal, name) in new[] { (RunnerSignal.Term, "TERM"), (RunnerSignal.Kill, "KILL"), (RunnerSignal.Int, "INT"), (RunnerSignal.Hup, "HUP") })
         {
-            // a child in the background must go too: the signal is for the group
-            var p = await Sh(r, "sleep 300 & echo started; wait");
+            // the shell's child must go too: the signal is for the group
+            var p = await Sh(r, "echo started; sleep 300; echo not reached");
             await ReadUntil(r, p.ProcessId, 0, t => t.Contains("started"));
             await r.SignalAsync(p.ProcessId, signal);
             var (_, exit) = await OutputOf(r, p.ProcessId);
