@@ -68,13 +68,15 @@ U32 = struct.Struct("<I")
 CHUNK = struct.Struct("<BQ")
 GAP = struct.Struct("<QQ")
 PROCESS_CHANNELS = 0x7FFFFFFF
-READ_CHUNK = 32 * 1024           # largest output or file frame; keeps client frames far below 64 KiB
+READ_CHUNK = 32 * 1024           # largest output frame; keeps client frames far below 64 KiB
+FILE_CHUNK = 128 * 1024          # largest file data frame (fewer, bigger writes through the gofer)
 HOST_READ = 256 * 1024
 UPLOAD_WINDOW = 1024 * 1024      # bytes of a file being written the host may have in flight
 STDIN_HIGH_WATER = 256 * 1024    # a stdin request is answered once its process's buffer is below this
 DRAIN_AFTER_EXIT = 0.2           # seconds to wait for pipes held open by an exited program's children
 SPARE_IDLE = 0.25                # fork the next spare child once the runner was idle this long
 KEEP_EXITED = 256                # exited processes remembered (listing, output) beyond the running ones
+EXITED_LOG_BUDGET = 64 * 1024 * 1024   # output kept of exited processes, all together (oldest dropped first)
 MAX_BLOCK_PROCESSES = 64
 WATCH_QUEUE = 1024               # changes held for a slow watcher before one "overflow" replaces them
 MAX_WATCHES = 8192
@@ -562,7 +564,7 @@ class Download(Channel):
     def step(self):
         while self.credit > 0 and self.sent < self.size and len(self.runner.out) < HOST_READ:
             try:
-                data = os.pread(self.fd, min(READ_CHUNK, self.credit, self.size - self.sent), self.sent)
+                data = os.pread(self.fd, min(FILE_CHUNK, self.credit, self.size - self.sent), self.sent)
             except OSError as e:
                 self.close()
                 fault = os_fault(e, self.path)
@@ -625,6 +627,7 @@ class Watch(Channel):
         self.credit = credit
         self.queue = collections.deque()
         self.overflowed = False
+        self.ended = False              # the watched path went away: end once the queue is out
         self.dirs = {}
         try:
             st = os.stat(path)
@@ -672,7 +675,6 @@ class Watch(Channel):
         except BlockingIOError:
             return
         off = 0
-        ended = False
         while off + 16 <= len(data):
             wd, ev, _, length = struct.unpack_from("iIII", data, off)
             name = data[off + 16:off + 16 + length].split(b"\0", 1)[0]
@@ -687,7 +689,7 @@ class Watch(Channel):
             if ev & self.IN_IGNORED:
                 self.dirs.pop(wd, None)
                 if base == self.root:
-                    ended = True
+                    self.ended = True
                 continue
             if ev & (self.IN_CREATE | self.IN_MOVED_TO):
                 self.emit("created", path)
@@ -702,13 +704,10 @@ class Watch(Channel):
             elif ev & (self.IN_DELETE_SELF | self.IN_MOVE_SELF):
                 if base == self.root:
                     self.emit("deleted", path)
-                    ended = True
+                    self.ended = True
             elif ev & (self.IN_MODIFY | self.IN_ATTRIB | self.IN_CLOSE_WRITE):
                 self.emit("modified", path)
         self.pump()
-        if ended and not self.queue:
-            self.close()
-            self.runner.finish(self, END, {})
 
     def emit(self, kind, path):
         if self.overflowed:
@@ -740,6 +739,9 @@ class Watch(Channel):
             self.runner.send(CHANGE, self.id, payload)
             if kind == "overflow":
                 self.overflowed = False
+        if self.ended and self.fd is not None:
+            self.close()
+            self.runner.finish(self, END, {})
 
     def close(self):
         if self.fd is not None:
@@ -1402,9 +1404,18 @@ class Runner:
         while len(self.exited) > KEEP_EXITED:
             old = self.procs.get(self.exited[0])
             if old is not None and old.readers:
-                return
+                break
             self.exited.popleft()
             self.procs.pop(old.id if old else 0, None)
+        # the logs of exited processes live in this process's memory: past the budget, the oldest go
+        kept = [self.procs[i] for i in self.exited if i in self.procs]
+        total = sum(p.log.size for p in kept)
+        for p in kept:
+            if total <= EXITED_LOG_BUDGET:
+                break
+            total -= p.log.size
+            p.log.keep = 0
+            p.log.trim()
 
     def op_output(self, cid, req):
         proc = self.process_for(req, running=False)

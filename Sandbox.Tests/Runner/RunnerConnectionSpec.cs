@@ -361,6 +361,31 @@ public class RunnerConnectionSpec(ITestOutputHelper output)
     });
 
     [Fact]
+    public async Task Frames_bigger_than_the_read_buffer_arrive_whole_even_a_byte_at_a_time()
+    {
+        await using var s = await ReadyRunner(Quick with { StreamWindowBytes = 1 << 20 });
+        var read = s.Connection.OpenReadAsync("/f");
+        var q = await s.NextRequestAsync();
+        await s.SendAsync('h', q.Channel, Entry("/f", "file", 300_000));
+        var data = new byte[150_000];
+        new Random(7).NextBytes(data);
+        var frame = new byte[9 + data.Length];
+        frame[0] = (byte)'d';
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(1), q.Channel);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(5), (uint)data.Length);
+        data.CopyTo(frame, 9);
+        await s.SendRawAsync(frame[..70_000]);
+        await Task.Delay(50);
+        await s.SendRawAsync(frame[70_000..]);
+        foreach (var b in frame) await s.SendRawAsync([b]);
+        await s.SendJsonAsync('e', q.Channel, new { bytes = 300_000 });
+        await using var d = await read.WaitAsync(Bound);
+        var all = new MemoryStream();
+        await d.Content.CopyToAsync(all);
+        Assert.Equal(data.Concat(data), all.ToArray());
+    }
+
+    [Fact]
     public async Task A_file_write_sends_no_more_than_the_runner_granted_and_ends_with_its_entry()
     {
         await using var s = await ReadyRunner(Quick with { ChunkBytes = 1000 });

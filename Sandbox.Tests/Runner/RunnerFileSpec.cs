@@ -20,11 +20,27 @@ public sealed class SmallDiskSandboxes : RunnerSandboxes
     protected override ResourceLimits Limits => new() { DiskMb = 64 };
 }
 
+/// <summary>Sandboxes whose root filesystem is read only (RUNSC_READONLY_FILESYSTEM).</summary>
+public sealed class ReadOnlySandboxes : RunnerSandboxes
+{
+    protected override RunscOptions Customize(RunscOptions o) => o with { ReadonlyFilesystem = true };
+}
+
 /// <summary>Files through the runner, against real gVisor sandboxes: what the API writes is what code
 /// sees, big files stream, every bad path has its own error, watches see changes, nothing leaks.</summary>
-public class RunnerFileSpec(RoomySandboxes sandboxes, SmallDiskSandboxes small, ITestOutputHelper output)
-    : IClassFixture<RoomySandboxes>, IClassFixture<SmallDiskSandboxes>
+public class RunnerFileSpec(RoomySandboxes sandboxes, SmallDiskSandboxes small, ReadOnlySandboxes readOnly, ITestOutputHelper output)
+    : IClassFixture<RoomySandboxes>, IClassFixture<SmallDiskSandboxes>, IClassFixture<ReadOnlySandboxes>
 {
+    [Fact]
+    public async Task Writing_to_a_read_only_filesystem_is_a_permission_error()
+    {
+        var c = await readOnly.StartAsync();
+        var e = await Assert.ThrowsAsync<RunnerFileException>(() => c.Runner.WriteFileAsync("/etc/new.conf", null, new MemoryStream([1])));
+        Assert.Equal(RunnerFileError.Permission, e.Kind);
+        Assert.Equal(RunnerFileError.Permission, (await Assert.ThrowsAsync<RunnerFileException>(() => c.Runner.MkdirAsync("/opt/new"))).Kind);
+        Assert.Equal(FileEntryType.File, (await c.Runner.StatAsync("/etc/hostname")).Type);
+    }
+
     [Fact]
     public async Task A_written_file_is_what_code_in_the_sandbox_sees_and_reads_back_the_same()
     {
@@ -179,6 +195,8 @@ public class RunnerFileSpec(RoomySandboxes sandboxes, SmallDiskSandboxes small, 
         await r.MkdirAsync("/watched");
         await Task.Delay(500);
         var before = await r.DiagnosticsAsync();
+        const string processes = "ls -d /proc/[0-9]* | wc -l";
+        var processesBefore = await Run(r, processes);
         for (var i = 0; i < 20; i++)
         {
             await using (var d = await r.OpenReadAsync("/f.bin"))
@@ -194,6 +212,7 @@ public class RunnerFileSpec(RoomySandboxes sandboxes, SmallDiskSandboxes small, 
         var after = await r.DiagnosticsAsync();
         Assert.Equal(0, after.Channels);
         Assert.Equal(before.Descriptors, after.Descriptors);
+        Assert.Equal(processesBefore, await Run(r, processes));
         Assert.Equal("", await Run(r, "ls -A / | grep -e partial -e upload || true"));
         await r.SignalAsync(p.ProcessId, RunnerSignal.Kill);
     }

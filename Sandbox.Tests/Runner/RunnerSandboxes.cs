@@ -19,18 +19,19 @@ public class RunnerSandboxes : IAsyncLifetime
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     protected virtual ResourceLimits Limits => new();
+    protected virtual RunscOptions Customize(RunscOptions o) => o;
 
     public Task InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(Dir, "state"));
         Directory.CreateDirectory(Path.Combine(Dir, "bundles"));
-        Runsc = new RunscCli(new RunscOptions
+        Runsc = new RunscCli(Customize(new RunscOptions
         {
             RootDirBase = Path.Combine(Dir, "state"),
             BundleDirBase = Path.Combine(Dir, "bundles"),
             RootfsPath = ServerFixture.RootfsPath,
             Limits = Limits,
-        });
+        }));
         return Task.CompletedTask;
     }
 

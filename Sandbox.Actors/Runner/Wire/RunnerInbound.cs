@@ -54,12 +54,13 @@ internal sealed class RunnerInbound(Stream from, RunnerConnectionOptions options
                     Buffer.BlockCopy(buffer, used, buffer, 0, filled - used);
                     filled -= used;
                 }
-                if (buffer.Length > 64 * 1024 && filled <= 64 * 1024)
+                if (buffer.Length > 64 * 1024 && PendingFrameSize(buffer, filled) <= 64 * 1024)
                 {
                     var smaller = new byte[64 * 1024];   // a big frame passed; do not keep its buffer
                     Buffer.BlockCopy(buffer, 0, smaller, 0, filled);
                     buffer = smaller;
                 }
+                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);   // never a read of nothing
                 int n;
                 if (filled == 0)
                 {
@@ -104,7 +105,16 @@ internal sealed class RunnerInbound(Stream from, RunnerConnectionOptions options
         {
             return new RunnerEnd(RunnerEndKind.Closed, "the sandbox runner's output was closed");
         }
+        catch (Exception e)
+        {
+            // whatever it was, the connection must end (and say so) rather than stop reading silently
+            return Violation($"the sandbox runner's stream could not be handled: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     private static RunnerEnd Violation(string reason) => new(RunnerEndKind.Violation, reason);
+
+    /// <summary>The size of the frame that begins the buffer (what is in, while its header is not).</summary>
+    private static long PendingFrameSize(byte[] buffer, int filled) =>
+        filled < RunnerFrame.HeaderSize ? filled : RunnerFrame.HeaderSize + (long)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(5));
 }
