@@ -170,8 +170,8 @@ public sealed class RunnerConnection : IAsyncDisposable
 
     public async Task<IReadOnlyList<ProcessInfo>> ListProcessesAsync(CancellationToken ct = default)
     {
-        var r = Open(channel => new EntriesRequest<ProcessInfo>(this, channel, "a process listing", int.MaxValue,
-            RunnerPayloads.Process, RunnerPayloads.ProcessError), new() { ["op"] = "processes" }, _options.ReplyTimeout);
+        var r = Open(channel => new EntriesRequest<ProcessInfo>(this, channel, "a process listing", _options.MaxListEntries,
+            RunnerPayloads.Process, RunnerPayloads.ProcessError, _options.ReplyTimeout), new() { ["op"] = "processes" }, _options.ReplyTimeout);
         return (await Await(r, r.Result, ct)).Entries;
     }
 
@@ -210,7 +210,7 @@ public sealed class RunnerConnection : IAsyncDisposable
     {
         var body = new Dictionary<string, object?> { ["op"] = "write", ["path"] = path };
         if (mode is { } m) body["mode"] = m;
-        var r = Open(channel => new FileWriteRequest(this, channel), body, _options.ReplyTimeout);
+        var r = Open(channel => new FileWriteRequest(this, channel, _options.ReplyTimeout), body, _options.ReplyTimeout);
         try
         {
             while (true)
@@ -245,7 +245,7 @@ public sealed class RunnerConnection : IAsyncDisposable
     public async Task<RunnerFileDownload> OpenReadAsync(string path, CancellationToken ct = default)
     {
         var window = _options.StreamWindowBytes;
-        var r = Open(channel => new FileReadRequest(this, channel, path, window),
+        var r = Open(channel => new FileReadRequest(this, channel, path, window, _options.ReplyTimeout),
             new() { ["op"] = "read", ["path"] = path, ["credit"] = window }, _options.ReplyTimeout);
         var entry = await Await(r, r.Head, ct, cancelOnStop: true);
         return new RunnerFileDownload(this, r, entry);
@@ -255,8 +255,8 @@ public sealed class RunnerConnection : IAsyncDisposable
     {
         var limit = _options.MaxListEntries;
         var r = Open(channel => new EntriesRequest<FileEntry>(this, channel, "a file listing", limit,
-                e => RunnerPayloads.Entry(e, "a listed entry"), RunnerPayloads.FileError),
-            new() { ["op"] = "list", ["path"] = path, ["depth"] = Math.Max(1, depth), ["limit"] = limit }, null);
+                e => RunnerPayloads.Entry(e, "a listed entry"), RunnerPayloads.FileError, _options.ReplyTimeout),
+            new() { ["op"] = "list", ["path"] = path, ["depth"] = Math.Max(1, depth), ["limit"] = limit }, _options.ReplyTimeout);
         var (entries, truncated) = await Await(r, r.Result, ct, cancelOnStop: true);
         return new FileListing(entries, truncated);
     }
@@ -271,8 +271,9 @@ public sealed class RunnerConnection : IAsyncDisposable
     /// <summary>Deletes a file, or a directory (a non-empty one only with <paramref name="recursive"/>).</summary>
     public async Task DeleteAsync(string path, bool recursive, CancellationToken ct = default)
     {
+        // a recursive delete of a big tree sends nothing until it is done: a longer bound
         var r = Open(channel => new ReplyRequest<bool>(this, channel, "a delete", AnObject("a delete"), RunnerPayloads.FileError),
-            new() { ["op"] = "delete", ["path"] = path, ["recursive"] = recursive }, null);
+            new() { ["op"] = "delete", ["path"] = path, ["recursive"] = recursive }, _options.ReplyTimeout * 10);
         await Await(r, r.Result, ct);
     }
 

@@ -287,6 +287,28 @@ public class RunnerConnectionSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_read_or_write_the_runner_stops_feeding_fails_with_a_timeout_and_is_cancelled()
+    {
+        await using var s = await ReadyRunner(Quick with { ReplyTimeout = TimeSpan.FromMilliseconds(300) });
+        var read = s.Connection.OpenReadAsync("/f");
+        var q = await s.NextRequestAsync();
+        await s.SendAsync('h', q.Channel, Entry("/f", "file", 100));
+        await using var d = await read.WaitAsync(Bound);
+        await s.SendAsync('d', q.Channel, new byte[10]);   // and then nothing, with credit outstanding
+        var buffer = new byte[100];
+        Assert.Equal(10, await d.Content.ReadAsync(buffer));
+        await Assert.ThrowsAsync<TimeoutException>(() => d.Content.ReadAsync(buffer).AsTask().WaitAsync(Bound));
+        var cancel = await s.NextRequestAsync();
+        Assert.Equal(('Z', q.Channel), (cancel.Type, cancel.Channel));
+
+        var write = s.Connection.WriteFileAsync("/g", null, new MemoryStream(new byte[5000]));
+        var w = await s.NextRequestAsync();
+        await s.SendAsync('c', w.Channel, ScriptedRunner.U32(100));   // and no more
+        await Assert.ThrowsAsync<TimeoutException>(() => write.WaitAsync(Bound));
+        Assert.False(s.Connection.Ended.IsCompleted);
+    }
+
+    [Fact]
     public async Task A_runner_that_stops_reading_its_input_ends_the_connection_within_the_stall_bound()
     {
         var s = new ScriptedRunner(Quick, hostPipeLimit: 64 * 1024);

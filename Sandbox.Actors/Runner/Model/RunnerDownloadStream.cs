@@ -18,7 +18,11 @@ internal sealed class RunnerDownloadStream(RunnerConnection connection, FileRead
         if (buffer.Length == 0) return 0;
         while (_current is null || _position == _current.Length)
         {
-            if (_current is not null) connection.ReturnCredit(request.ChannelId, request.Credit, _current.Length);
+            if (_current is not null)
+            {
+                connection.ReturnCredit(request.ChannelId, request.Credit, _current.Length);
+                request.Expect();
+            }
             _current = null;
             if (!await request.Data.WaitToReadAsync(ct)) return 0;   // throws what ended the read badly
             if (!request.Data.TryRead(out _current)) continue;

@@ -6,8 +6,10 @@ namespace Sandbox.Actors.Runner;
 /// More entries than asked for is a violation, so a listing can never grow without bound.</summary>
 internal sealed class EntriesRequest<T>(
     RunnerConnection connection, uint channel, string what, int limit,
-    Func<JsonElement, T> parse, Func<string, string, Exception> mapError) : RunnerRequest(connection, channel, what)
+    Func<JsonElement, T> parse, Func<string, string, Exception> mapError, TimeSpan? progressDeadline) : RunnerRequest(connection, channel, what)
 {
+    protected override bool IsStream => true;
+
     private readonly List<T> _entries = [];
     private readonly TaskCompletionSource<(IReadOnlyList<T> Entries, bool Truncated)> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -24,6 +26,7 @@ internal sealed class EntriesRequest<T>(
                     if (item.ValueKind != JsonValueKind.Object) throw Unexpected("an entry that is not a JSON object");
                     _entries.Add(parse(item));
                 }
+                if (progressDeadline is { } d) StartDeadline(d);
                 return false;
             case RunnerFrameType.StreamEnd:
                 ClearDeadline();

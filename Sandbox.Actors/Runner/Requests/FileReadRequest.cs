@@ -4,9 +4,11 @@ namespace Sandbox.Actors.Runner;
 
 /// <summary>A file read: its entry first, then data within credit (never past the size the entry
 /// gave), then an end whose byte count matches what came.</summary>
-internal sealed class FileReadRequest(RunnerConnection connection, uint channel, string path, long window)
+internal sealed class FileReadRequest(RunnerConnection connection, uint channel, string path, long window, TimeSpan progressDeadline)
     : RunnerRequest(connection, channel, "a file read")
 {
+    protected override bool IsStream => true;
+
     private readonly TaskCompletionSource<FileEntry> _head = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<byte[]> _data = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private FileEntry? _entry;
@@ -27,6 +29,7 @@ internal sealed class FileReadRequest(RunnerConnection connection, uint channel,
                 _entry = RunnerPayloads.Entry(payload, "the entry of a file read");
                 if (_entry.Type != FileEntryType.File) throw Unexpected("an entry that is not a regular file");
                 _head.TrySetResult(_entry);
+                Expect();
                 return false;
             case RunnerFrameType.FileData when _entry is not null:
                 if (payload.Length == 0) throw Unexpected("an empty data frame");
@@ -34,6 +37,7 @@ internal sealed class FileReadRequest(RunnerConnection connection, uint channel,
                 _received += payload.Length;
                 if (_received > _entry.Size) throw Unexpected($"more than the {_entry.Size} bytes the file has");
                 if (!Cancelled) _data.Writer.TryWrite(payload);
+                Expect();
                 return false;
             case RunnerFrameType.StreamEnd when _entry is not null:
                 var bytes = RunnerJson.Long(RunnerJson.Parse(payload, "the end of a file read"), "bytes", "the end of a file read", 0);
@@ -45,8 +49,17 @@ internal sealed class FileReadRequest(RunnerConnection connection, uint channel,
         }
     }
 
+    /// <summary>While the runner holds credit and bytes are missing, the next frame must come
+    /// within the deadline; a reader that has taken nothing owes the runner nothing to wait for.</summary>
+    public void Expect()
+    {
+        if (!Ended && _entry is not null && _received < _entry.Size && Credit.Outstanding > 0) StartDeadline(progressDeadline);
+        else ClearDeadline();
+    }
+
     private void Finish(Exception? error)
     {
+        ClearDeadline();
         Ended = true;
         _data.Writer.TryComplete(error);
     }

@@ -2,9 +2,11 @@ namespace Sandbox.Actors.Runner;
 
 /// <summary>A file write: the runner grants credit for the bytes it may receive and answers with
 /// the file's entry once the host has sent the end (not before).</summary>
-internal sealed class FileWriteRequest(RunnerConnection connection, uint channel)
+internal sealed class FileWriteRequest(RunnerConnection connection, uint channel, TimeSpan creditDeadline)
     : RunnerRequest(connection, channel, "a file write")
 {
+    protected override bool IsStream => true;
+
     private readonly object _gate = new();
     private readonly TaskCompletionSource<FileEntry> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _credited = NewSignal();
@@ -58,6 +60,8 @@ internal sealed class FileWriteRequest(RunnerConnection connection, uint channel
                 }
                 wait = _credited.Task;
             }
+            // the runner grants more as it writes what it has; a runner that stops is given up on
+            StartDeadline(creditDeadline);
             await Task.WhenAny(wait, _result.Task).WaitAsync(ct);
         }
     }

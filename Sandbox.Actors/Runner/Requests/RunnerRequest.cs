@@ -58,6 +58,9 @@ internal abstract class RunnerRequest
     protected RunnerProtocolException Unexpected(RunnerFrameType type) =>
         Unexpected($"{RunnerFrame.Named(type)}");
 
+    /// <summary>A stream (file read or write, listing): given up, it is cancelled on the runner too.</summary>
+    protected virtual bool IsStream => false;
+
     /// <summary>Marks the request given up and tells the runner, which ends it (stream requests).</summary>
     public void Cancel()
     {
@@ -74,15 +77,19 @@ internal abstract class RunnerRequest
     /// not broken) and stays open, so that its late answer is taken and dropped.</summary>
     public void StartDeadline(TimeSpan timeout)
     {
-        ClearDeadline();
-        _deadline = new Timer(_ =>
+        Timer? timer = null;
+        timer = new Timer(_ =>
         {
-            if (Interlocked.Exchange(ref _deadline, null) is not { } t) return;
-            t.Dispose();
-            Abandon();
+            // only the latest deadline counts (a consumer and the read loop both restart it)
+            if (Interlocked.CompareExchange(ref _deadline, null, timer) != timer) return;
+            timer!.Dispose();
+            if (IsStream) Cancel();   // the runner stops sending, and ends the channel
+            else Abandon();
             Fail(new TimeoutException($"the sandbox runner did not answer {What} within {timeout.TotalSeconds:0.#} s"));
             Connection.Unanswered(this);
-        }, null, timeout, Timeout.InfiniteTimeSpan);
+        }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Interlocked.Exchange(ref _deadline, timer)?.Dispose();
+        timer.Change(timeout, Timeout.InfiniteTimeSpan);
     }
 
     public void ClearDeadline()
