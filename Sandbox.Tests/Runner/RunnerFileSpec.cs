@@ -212,7 +212,8 @@ public class RunnerFileSpec(RoomySandboxes sandboxes, SmallDiskSandboxes small, 
         var after = await r.DiagnosticsAsync();
         Assert.Equal(0, after.Channels);
         Assert.Equal(before.Descriptors, after.Descriptors);
-        Assert.Equal(processesBefore, await Run(r, processes));
+        // (the writer's pipeline and the spare child may have ended meanwhile: fewer is fine, more is a leak)
+        Assert.True(int.Parse(await Run(r, processes)) <= int.Parse(processesBefore), "processes were left behind");
         Assert.Equal("", await Run(r, "ls -A / | grep -e partial -e upload || true"));
         await r.SignalAsync(p.ProcessId, RunnerSignal.Kill);
     }
