@@ -808,7 +808,6 @@ class Runner:
         self.spare = None
         self.idle_since = time.monotonic()
         self.stale = False              # some exited process still holds pipes
-        self.signalled = True           # a SIGCHLD came: reap
         wake_r, wake_w = os.pipe()
         set_nonblocking(wake_r)
         set_nonblocking(wake_w)
@@ -1434,10 +1433,8 @@ class Runner:
             os.read(self.wake_r, 4096)
         except BlockingIOError:
             pass
-        self.signalled = True
 
     def reap(self):
-        self.signalled = False
         while True:
             try:
                 pid_, status = os.waitpid(-1, os.WNOHANG)
@@ -1651,8 +1648,9 @@ class Runner:
                     import traceback
                     os.write(2, ("runner: %s" % traceback.format_exc()).encode())
                     self.forget_fd(key.fd)
-            if self.signalled:
-                self.reap()
+            # after every wake-up, not only after a SIGCHLD: gVisor does not signal PID 1 for a zombie
+            # it inherits (an orphan that died with its parent), which would then stay unreaped
+            self.reap()
             if busy:
                 for ch in list(self.channels.values()):
                     if ch.busy and len(self.out) < HOST_READ:
