@@ -418,6 +418,7 @@ class Process:
         self.finished = False                        # exit known and every byte in the log
         self.tail = None
         self.hit = set()
+        self.signals = set()                         # what the host sent the group (sent again at the exit)
         self.timed_out = False
         self.started_at = time.time()
         self.ended_at = None
@@ -1221,6 +1222,7 @@ class Runner:
         name = req.get("signal")
         if name not in SIGNALS:
             raise Fault("invalid_request", "signal must be one of TERM, KILL, INT, HUP")
+        proc.signals.add(SIGNALS[name])
         kill_group(proc.pid, SIGNALS[name])
         return {}
 
@@ -1449,6 +1451,13 @@ class Runner:
             elif isinstance(owner, Process):
                 owner.status = status
                 owner.exited_at = time.monotonic()
+                # A child forked while the group was being signalled can miss the signal under gVisor
+                # (Linux restarts such a fork; gVisor does not): the group gets it once more now.
+                for sig in owner.signals:
+                    try:
+                        os.kill(-owner.pid, sig)
+                    except (ProcessLookupError, PermissionError):
+                        pass
                 self.idle_since = time.monotonic()
                 self.stale = True
                 self.finish_process(owner)
@@ -1458,6 +1467,7 @@ class Runner:
             if proc.deadline is not None and proc.status is None and now >= proc.deadline:
                 proc.timed_out = True
                 proc.deadline = None
+                proc.signals.add(signal.SIGKILL)
                 kill_group(proc.pid, signal.SIGKILL)
         if self.stale:
             # A program that exited but left background children holding its output would keep
