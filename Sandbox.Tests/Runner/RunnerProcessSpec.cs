@@ -61,7 +61,8 @@ public class RunnerProcessSpec(RunnerSandboxes sandboxes) : IClassFixture<Runner
         var py = await r.StartProcessAsync(new ProcessRequest { Cmd = ["python3"], Pty = new TerminalSize(80, 24) });
         var (_, next) = await ReadUntil(r, py.ProcessId, 0, t => t.Contains(">>> "));
         await r.WriteStdinAsync(py.ProcessId, "6*7\n"u8.ToArray());
-        (_, next) = await ReadUntil(r, py.ProcessId, next, t => t.Contains("42"));
+        // ^D at the next prompt (typed earlier, the terminal may still be in the mode between two lines)
+        (_, next) = await ReadUntil(r, py.ProcessId, next, t => t.Contains("42") && t.TrimEnd().EndsWith(">>>", StringComparison.Ordinal));
         await r.CloseStdinAsync(py.ProcessId);   // ^D on a terminal: the REPL leaves
         Assert.Equal(0, (await OutputOf(r, py.ProcessId, next)).Exit.ExitCode);
 
