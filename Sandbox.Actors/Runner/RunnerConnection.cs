@@ -123,7 +123,7 @@ public sealed class RunnerConnection : IAsyncDisposable
             {
                 if (!await _out.WaitForRoomAsync(ct)) throw Unavailable();
                 var piece = bytes.Slice(at, Math.Min(_options.ChunkBytes, bytes.Length - at));
-                var r = Register(channel => new ReplyRequest<bool>(this, channel, "a stdin write", AnObject("a stdin write"), RunnerPayloads.ProcessError));
+                var r = Register(channel => new ReplyRequest<bool>(this, channel, "a stdin write", RunnerPayloads.AnObject("a stdin write"), RunnerPayloads.ProcessError));
                 Send(RunnerFrame.Encode(RunnerFrameType.Stdin, r.ChannelId, processId, piece.Span));
                 pending.Add(Await(r, r.Result, ct));
             }
@@ -142,7 +142,7 @@ public sealed class RunnerConnection : IAsyncDisposable
         await _stdinOrder.WaitAsync(ct);
         try
         {
-            r = Open(channel => new ReplyRequest<bool>(this, channel, "a stdin end", AnObject("a stdin end"), RunnerPayloads.ProcessError),
+            r = Open(channel => new ReplyRequest<bool>(this, channel, "a stdin end", RunnerPayloads.AnObject("a stdin end"), RunnerPayloads.ProcessError),
                 new() { ["op"] = "eof", ["process"] = processId }, _options.ReplyTimeout);
         }
         finally
@@ -272,7 +272,7 @@ public sealed class RunnerConnection : IAsyncDisposable
     public async Task DeleteAsync(string path, bool recursive, CancellationToken ct = default)
     {
         // a recursive delete of a big tree sends nothing until it is done: a longer bound
-        var r = Open(channel => new ReplyRequest<bool>(this, channel, "a delete", AnObject("a delete"), RunnerPayloads.FileError),
+        var r = Open(channel => new ReplyRequest<bool>(this, channel, "a delete", RunnerPayloads.AnObject("a delete"), RunnerPayloads.FileError),
             new() { ["op"] = "delete", ["path"] = path, ["recursive"] = recursive }, _options.ReplyTimeout * 10);
         await Await(r, r.Result, ct);
     }
@@ -294,24 +294,18 @@ public sealed class RunnerConnection : IAsyncDisposable
     /// producing and hands over every whole frame before it answers: take a checkpoint then, and
     /// resume with <see cref="ResumeAfterQuiesceAsync"/> if the sandbox goes on.</summary>
     public Task SyncAsync(bool quiesce, CancellationToken ct = default) =>
-        Control("a sync", new() { ["op"] = "sync", ["quiesce"] = quiesce }, LifecycleError, ct, _options.SyncTimeout);
+        Control("a sync", new() { ["op"] = "sync", ["quiesce"] = quiesce }, RunnerPayloads.LifecycleError, ct, _options.SyncTimeout);
 
     public Task ResumeAfterQuiesceAsync(CancellationToken ct = default) =>
-        Control("a resume", new() { ["op"] = "resume" }, LifecycleError, ct);
+        Control("a resume", new() { ["op"] = "resume" }, RunnerPayloads.LifecycleError, ct);
 
     public Task PingAsync(CancellationToken ct = default) =>
-        Control("a ping", new() { ["op"] = "ping" }, LifecycleError, ct);
+        Control("a ping", new() { ["op"] = "ping" }, RunnerPayloads.LifecycleError, ct);
 
     public async Task<RunnerDiagnostics> DiagnosticsAsync(CancellationToken ct = default)
     {
-        var r = Open(channel => new ReplyRequest<RunnerDiagnostics>(this, channel, "a diagnostics request", payload =>
-        {
-            const string what = "diagnostics";
-            var o = RunnerJson.Parse(payload, what);
-            return new RunnerDiagnostics((int)RunnerJson.Long(o, "descriptors", what, 0, 1 << 20), (int)RunnerJson.Long(o, "channels", what, 0, 1 << 30),
-                (int)RunnerJson.Long(o, "processes", what, 0, 1 << 30), (int)RunnerJson.Long(o, "running", what, 0, 1 << 30),
-                (int)RunnerJson.Long(o, "pending", what, 0, 1 << 30), RunnerJson.Bool(o, "spare", what));
-        }, LifecycleError), new() { ["op"] = "stats" }, _options.ReplyTimeout);
+        var r = Open(channel => new ReplyRequest<RunnerDiagnostics>(this, channel, "a diagnostics request", RunnerPayloads.Diagnostics,
+            RunnerPayloads.LifecycleError), new() { ["op"] = "stats" }, _options.ReplyTimeout);
         return await Await(r, r.Result, ct);
     }
 
@@ -327,12 +321,12 @@ public sealed class RunnerConnection : IAsyncDisposable
             _reviveChannel = channel;
             return new ReplyRequest<RunnerHello>(this, channel, "a revive", payload =>
             {
-                var hello = ParseHello(payload, "the answer to a revive", withRunning: true);
+                var hello = RunnerPayloads.Hello(payload, "the answer to a revive", withRunning: true);
                 foreach (var p in hello.Running) _processes.Restored(p);
                 _greeted = true;
                 _ready.TrySetResult(hello);
                 return hello;
-            }, LifecycleError);
+            }, RunnerPayloads.LifecycleError);
         }, body, _options.ReplyTimeout);
         return await Await(r, r.Result, ct);
     }
@@ -359,7 +353,7 @@ public sealed class RunnerConnection : IAsyncDisposable
             {
                 if (type != RunnerFrameType.Ready || channel != 0)
                     throw new RunnerProtocolException($"the sandbox runner sent {RunnerFrame.Named(type)} before saying it was ready");
-                var hello = ParseHello(payload, "its ready frame", withRunning: false);
+                var hello = RunnerPayloads.Hello(payload, "its ready frame", withRunning: false);
                 _greeted = true;
                 _ready.TrySetResult(hello);
                 return;
@@ -379,43 +373,6 @@ public sealed class RunnerConnection : IAsyncDisposable
         if (request.Accept(type, payload)) _requests.TryRemove(channel, out _);
     }
 
-    private static RunnerHello ParseHello(byte[] payload, string what, bool withRunning)
-    {
-        var o = RunnerJson.Parse(payload, what);
-        var version = (int)RunnerJson.Long(o, "version", what, 0, int.MaxValue);
-        if (version != 2) throw new RunnerProtocolException($"the sandbox runner speaks protocol version {version}, not 2");
-        var pid = (int)RunnerJson.Long(o, "pid", what, 1, int.MaxValue);
-        var running = new List<RunningProcess>();
-        if (withRunning)
-        {
-            foreach (var item in RunnerJson.Array(o, "running", what).EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 5
-                    || item[0].ValueKind != JsonValueKind.Number || !item[0].TryGetUInt32(out var id)
-                    || item[1].ValueKind != JsonValueKind.String
-                    || item[2].ValueKind != JsonValueKind.Number || !item[2].TryGetInt64(out var credit)
-                    || item[3].ValueKind != JsonValueKind.Number || !item[3].TryGetInt64(out var end)
-                    || item[4].ValueKind != JsonValueKind.String || credit < 0 || end < 0)
-                    throw new RunnerProtocolException($"the sandbox runner sent {what} with a malformed running process");
-                running.Add(new RunningProcess(id, RunnerPayloads.Policy(item[1].GetString()!), credit, end, item[4].GetString()!));
-            }
-        }
-        return new RunnerHello(version, pid, running);
-    }
-
-    /// <summary>An answer that carries nothing must still be a JSON object.</summary>
-    private static Func<byte[], bool> AnObject(string what) => payload =>
-    {
-        RunnerJson.Parse(payload, $"the answer to {what}");
-        return true;
-    };
-
-    private static Exception LifecycleError(string kind, string detail) => kind switch
-    {
-        "permission" or "io" or "invalid_request" => new InvalidOperationException(detail),
-        _ => throw RunnerPayloads.Unknown(kind),
-    };
-
     private async Task<FileEntry> EntryRequest(string what, Dictionary<string, object?> body, CancellationToken ct)
     {
         var r = Open(channel => new ReplyRequest<FileEntry>(this, channel, what, p => RunnerPayloads.Entry(p, $"the answer to {what}"),
@@ -426,7 +383,7 @@ public sealed class RunnerConnection : IAsyncDisposable
     private async Task Control(string what, Dictionary<string, object?> body, Func<string, string, Exception> mapError,
         CancellationToken ct, TimeSpan? timeout = null)
     {
-        var r = Open(channel => new ReplyRequest<bool>(this, channel, what, AnObject(what), mapError), body, timeout ?? _options.ReplyTimeout);
+        var r = Open(channel => new ReplyRequest<bool>(this, channel, what, RunnerPayloads.AnObject(what), mapError), body, timeout ?? _options.ReplyTimeout);
         await Await(r, r.Result, ct);
     }
 

@@ -121,5 +121,51 @@ internal static class RunnerPayloads
     public static RunnerProtocolException Unknown(string kind) =>
         new($"the sandbox runner sent an error of unknown kind '{Shorten(kind)}'");
 
+    public static RunnerHello Hello(byte[] payload, string what, bool withRunning)
+    {
+        var o = RunnerJson.Parse(payload, what);
+        var version = (int)RunnerJson.Long(o, "version", what, 0, int.MaxValue);
+        if (version != 2) throw new RunnerProtocolException($"the sandbox runner speaks protocol version {version}, not 2");
+        var pid = (int)RunnerJson.Long(o, "pid", what, 1, int.MaxValue);
+        var running = new List<RunningProcess>();
+        if (withRunning)
+        {
+            foreach (var item in RunnerJson.Array(o, "running", what).EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 5
+                    || item[0].ValueKind != JsonValueKind.Number || !item[0].TryGetUInt32(out var id)
+                    || item[1].ValueKind != JsonValueKind.String
+                    || item[2].ValueKind != JsonValueKind.Number || !item[2].TryGetInt64(out var credit)
+                    || item[3].ValueKind != JsonValueKind.Number || !item[3].TryGetInt64(out var end)
+                    || item[4].ValueKind != JsonValueKind.String || credit < 0 || end < 0)
+                    throw new RunnerProtocolException($"the sandbox runner sent {what} with a malformed running process");
+                running.Add(new RunningProcess(id, RunnerPayloads.Policy(item[1].GetString()!), credit, end, item[4].GetString()!));
+            }
+        }
+        return new RunnerHello(version, pid, running);
+    }
+
+    /// <summary>An answer that carries nothing must still be a JSON object.</summary>
+    public static Func<byte[], bool> AnObject(string what) => payload =>
+    {
+        RunnerJson.Parse(payload, $"the answer to {what}");
+        return true;
+    };
+
+    public static Exception LifecycleError(string kind, string detail) => kind switch
+    {
+        "permission" or "io" or "invalid_request" => new InvalidOperationException(detail),
+        _ => throw Unknown(kind),
+    };
+
+    public static RunnerDiagnostics Diagnostics(byte[] payload)
+    {
+        const string what = "diagnostics";
+        var o = RunnerJson.Parse(payload, what);
+        return new RunnerDiagnostics((int)RunnerJson.Long(o, "descriptors", what, 0, 1 << 20), (int)RunnerJson.Long(o, "channels", what, 0, 1 << 30),
+            (int)RunnerJson.Long(o, "processes", what, 0, 1 << 30), (int)RunnerJson.Long(o, "running", what, 0, 1 << 30),
+            (int)RunnerJson.Long(o, "pending", what, 0, 1 << 30), RunnerJson.Bool(o, "spare", what));
+    }
+
     public static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }
