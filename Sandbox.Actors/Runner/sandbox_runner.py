@@ -230,17 +230,23 @@ class CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def drop_privileges():
-    """In a child, before user code: no capabilities (none to regain: the bounding set is emptied
-    too), no new privileges, no user namespaces, and dumpable again so code may debug its own."""
-    for cap in BOUNDING:
-        libc.prctl(24, cap, 0, 0, 0)                               # PR_CAPBSET_DROP
-    if libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), (CapData * 2)()) != 0:
-        raise OSError(ctypes.get_errno(), "cannot drop capabilities")
+def refuse_user_namespaces():
+    """Installed once in the runner, so that every process of the sandbox inherits it (a filter
+    cannot be removed); the runner itself never needs a user namespace either."""
     if libc.prctl(38, 1, 0, 0, 0) != 0:                            # PR_SET_NO_NEW_PRIVS
         raise OSError(ctypes.get_errno(), "cannot set no_new_privs")
     if SECCOMP is not None and libc.prctl(22, 2, ctypes.byref(SECCOMP[1]), 0, 0) != 0:   # SECCOMP_MODE_FILTER
         raise OSError(ctypes.get_errno(), "cannot install the seccomp filter")
+
+
+def drop_privileges():
+    """In a child, before user code: no capabilities (none to regain: the bounding set is emptied
+    too), and dumpable again so code may debug its own processes. No new privileges and no user
+    namespaces come from the runner (refuse_user_namespaces)."""
+    for cap in BOUNDING:
+        libc.prctl(24, cap, 0, 0, 0)                               # PR_CAPBSET_DROP
+    if libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), (CapData * 2)()) != 0:
+        raise OSError(ctypes.get_errno(), "cannot drop capabilities")
     libc.prctl(4, 1, 0, 0, 0)                                      # PR_SET_DUMPABLE
 
 
@@ -1658,8 +1664,8 @@ class Runner:
                     import traceback
                     os.write(2, ("runner: %s" % traceback.format_exc()).encode())
                     self.forget_fd(key.fd)
-            # after every wake-up, not only after a SIGCHLD: gVisor does not signal PID 1 for a zombie
-            # it inherits (an orphan that died with its parent), which would then stay unreaped
+            # after every wake-up, not only after a SIGCHLD: signals coalesce, and an orphan that becomes
+            # our zombie just after a reap may bring no SIGCHLD of its own
             self.reap()
             if busy:
                 for ch in list(self.channels.values()):
@@ -1873,4 +1879,5 @@ def run_python(code, env, cwd):
 
 if __name__ == "__main__":
     mask_own_descriptors()
+    refuse_user_namespaces()
     Runner().run()
