@@ -39,6 +39,9 @@ public sealed class OciBundle
         Dir = options.BundleDirFor(containerKey);
     }
 
+    /// <summary>The program run as PID 1 instead of the resident runner (tests of a hostile runner only).</summary>
+    internal string? RunnerOverride { get; init; }
+
     private static readonly Lazy<string> RunnerSource = new(() =>
     {
         using var s = typeof(OciBundle).Assembly.GetManifestResourceStream("sandbox_runner.py")
@@ -107,7 +110,16 @@ public sealed class OciBundle
         {
             ["user"] = new JsonObject { ["uid"] = 0, ["gid"] = 0 },
             // The resident runner is passed inline: nothing of the host is mounted into the sandbox.
-            ["args"] = new JsonArray("python3", "-c", RunnerSource.Value),
+            ["args"] = new JsonArray("python3", "-c", RunnerOverride ?? RunnerSource.Value),
+            // Only the runner holds these: CAP_SYS_ADMIN to cover its own /proc/1/fd (the host's pipes)
+            // and to set a fork's hostname, CAP_SETPCAP to empty every child's bounding set. Each child
+            // drops all capabilities before user code runs (SECURITY.md, "The runner's channel").
+            ["capabilities"] = new JsonObject
+            {
+                ["bounding"] = new JsonArray("CAP_SYS_ADMIN", "CAP_SETPCAP"),
+                ["effective"] = new JsonArray("CAP_SYS_ADMIN", "CAP_SETPCAP"),
+                ["permitted"] = new JsonArray("CAP_SYS_ADMIN", "CAP_SETPCAP"),
+            },
             ["cwd"] = "/",
             ["env"] = new JsonArray("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
                 $"{RunnerLimitsVariable}={RunnerLimits()}"),

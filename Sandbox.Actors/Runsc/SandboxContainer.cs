@@ -1,10 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Threading.Channels;
-using Akka;
-using Akka.IO;
-using Akka.Streams.Dsl;
-using Akka.Util;
 using Sandbox.Actors.Runner;
 
 namespace Sandbox.Actors.Runsc;
@@ -14,42 +9,47 @@ public sealed class RunscException(string message) : Exception(message);
 
 /// <summary>
 /// One running gVisor container whose first process is the resident runner. The host holds the
-/// runner's stdin and stdout (the only host descriptors inside the sandbox) and speaks frames over
-/// them; everything else, including each execution's pipes, lives inside the sandbox.
+/// runner's stdin and stdout (the only host descriptors inside the sandbox) and speaks runner
+/// protocol v2 over them through <see cref="Runner"/>; everything else, including every process's
+/// pipes and terminals, lives inside the sandbox.
 /// </summary>
 public sealed class SandboxContainer
 {
     private readonly RunscCli _cli;
     private readonly Process _run;
-    private readonly Stream _fromRunner;
-    private readonly Channel<byte[]> _toRunner = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StringBuilder _stderrTail = new();
-    private readonly List<RunnerFrame> _pending = [];
     private int _destroyed;
 
     public string ContainerKey { get; }
     public OciBundle Bundle { get; }
     /// <summary>Completes with the exit code of the `runsc run` process, i.e. when the sandbox is gone.</summary>
     public Task<int> Exited { get; }
+    /// <summary>The connection to the resident runner. When it ends with a violation the sandbox can no
+    /// longer be trusted to answer and should be destroyed, naming <see cref="RunnerEnd.Reason"/>.</summary>
+    public RunnerConnection Runner { get; }
 
-    private SandboxContainer(RunscCli cli, OciBundle bundle, Process run)
+    private SandboxContainer(RunscCli cli, OciBundle bundle, Process run, bool restored, RunnerConnectionOptions? runnerOptions)
     {
         _cli = cli;
         Bundle = bundle;
         ContainerKey = bundle.ContainerKey;
         _run = run;
-        _fromRunner = run.StandardOutput.BaseStream;
         Exited = WaitForExit();
-        _ = PumpToRunner(run.StandardInput.BaseStream);
+        Runner = RunnerConnection.Open(run.StandardOutput.BaseStream, run.StandardInput.BaseStream, runnerOptions, restored);
         _ = CollectStderr(run.StandardError);
     }
 
     /// <summary>Prepares the bundle (optionally seeding its writable layer from a snapshot), runs the
     /// container and waits until the runner says it is ready.</summary>
-    public static async Task<SandboxContainer> StartAsync(RunscCli cli, string containerKey, TimeSpan timeout, CancellationToken ct,
-        Func<string, Task>? seedUpperDir = null)
+    public static Task<SandboxContainer> StartAsync(RunscCli cli, string containerKey, TimeSpan timeout, CancellationToken ct,
+        Func<string, Task>? seedUpperDir = null) =>
+        StartAsync(cli, new OciBundle(cli.Options, containerKey), timeout, ct, seedUpperDir, null);
+
+    /// <summary>As above, with a bundle of the caller's (tests run a hostile program as PID 1 this way)
+    /// and the bounds the runner connection holds the runner to.</summary>
+    internal static async Task<SandboxContainer> StartAsync(RunscCli cli, OciBundle bundle, TimeSpan timeout, CancellationToken ct,
+        Func<string, Task>? seedUpperDir, RunnerConnectionOptions? runnerOptions)
     {
-        var bundle = new OciBundle(cli.Options, containerKey);
         try
         {
             await bundle.PrepareAsync(seedUpperDir);
@@ -59,15 +59,18 @@ public sealed class SandboxContainer
             bundle.Destroy();
             throw new RunscException(e.Message);
         }
-        return await LaunchAsync(cli, bundle, timeout, ct, ["run", "--bundle", bundle.Dir, containerKey], RunnerFrameType.Ready);
+        return await LaunchAsync(cli, bundle, timeout, ct, ["run", "--bundle", bundle.Dir, bundle.ContainerKey], restore: null, runnerOptions);
     }
 
     /// <summary>
     /// Restores a checkpoint whose image and writable layer have been unpacked into the sandbox's
-    /// bundle (same path as when it was taken, which runsc requires). The runner, frozen mid-loop,
-    /// gets fresh stdio and answers a ping; frames it had queued before the checkpoint come first.
+    /// bundle (same path as when it was taken, which runsc requires). The runner, frozen mid-loop and
+    /// quiesced, gets fresh stdio and is revived: it forgets the old connection's requests, takes
+    /// <paramref name="newHostname"/> (a fork) and, with <paramref name="resume"/>, goes on producing.
+    /// Its processes keep their ids and output offsets.
     /// </summary>
-    public static async Task<SandboxContainer> RestoreAsync(RunscCli cli, OciBundle bundle, string imageDir, TimeSpan timeout, CancellationToken ct)
+    public static async Task<SandboxContainer> RestoreAsync(RunscCli cli, OciBundle bundle, string imageDir, TimeSpan timeout, CancellationToken ct,
+        string? newHostname = null, bool resume = true)
     {
         try
         {
@@ -77,53 +80,46 @@ public sealed class SandboxContainer
         {
             throw new RunscException(e.Message);
         }
-        return await LaunchAsync(cli, bundle, timeout, ct, ["restore", $"--image-path={imageDir}", "--bundle", bundle.Dir, bundle.ContainerKey], RunnerFrameType.Pong);
+        return await LaunchAsync(cli, bundle, timeout, ct, ["restore", $"--image-path={imageDir}", "--bundle", bundle.Dir, bundle.ContainerKey],
+            restore: (newHostname, resume), null);
     }
 
-    private static async Task<SandboxContainer> LaunchAsync(RunscCli cli, OciBundle bundle, TimeSpan timeout, CancellationToken ct, string[] command, RunnerFrameType readySignal)
+    private static async Task<SandboxContainer> LaunchAsync(RunscCli cli, OciBundle bundle, TimeSpan timeout, CancellationToken ct, string[] command,
+        (string? Hostname, bool Resume)? restore, RunnerConnectionOptions? runnerOptions)
     {
         var run = new Process { StartInfo = cli.StartInfo(bundle.ContainerKey, command) };
         try { run.Start(); }
         catch (Exception e)
         {
-            bundle.Destroy();
+            if (restore is null) bundle.Destroy();
             throw new RunscException($"cannot start runsc: {e.Message}");
         }
-        var container = new SandboxContainer(cli, bundle, run);
+        var container = new SandboxContainer(cli, bundle, run, restored: restore is not null, runnerOptions);
         try
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(timeout);
-            if (readySignal == RunnerFrameType.Pong) container.Send(RunnerFrameType.Ping, 0);
-            while (true)
+            if (restore is { } r)
             {
-                var header = new byte[RunnerFrame.HeaderSize];
-                await container._fromRunner.ReadExactlyAsync(header, cts.Token);
-                var length = BitConverter.ToInt32(header, 5);
-                if (length is < 0 or > RunnerFrame.MaxFrameSize) throw new RunscException("the sandbox runner sent a corrupt frame");
-                var frame = new byte[RunnerFrame.HeaderSize + length];
-                header.CopyTo(frame, 0);
-                await container._fromRunner.ReadExactlyAsync(frame.AsMemory(RunnerFrame.HeaderSize), cts.Token);
-                var parsed = RunnerFrame.Parse(ByteString.FromBytes(frame));
-                if (parsed.Type == readySignal)
-                {
-                    // a checkpoint is taken with the runner quiesced; let it read executions again
-                    if (readySignal == RunnerFrameType.Pong) container.Send(RunnerFrameType.Resume, 0);
-                    return container;
-                }
-                if (readySignal != RunnerFrameType.Pong) throw new RunscException("the sandbox runner sent an unexpected first frame");
-                container._pending.Add(parsed);   // output queued before a checkpoint: deliver it first
+                await container.Runner.ReviveAsync(r.Hostname, cts.Token);
+                if (r.Resume) await container.Runner.ResumeAfterQuiesceAsync(cts.Token);
             }
+            else
+            {
+                await container.Runner.Ready.WaitAsync(cts.Token);
+            }
+            return container;
         }
         catch (Exception e)
         {
-            await container.DestroyAsync(keepBundle: readySignal == RunnerFrameType.Pong);
+            await container.DestroyAsync(keepBundle: restore is not null);
             var reason = container.StderrTail;
             throw new RunscException(e switch
             {
-                RunscException r => string.IsNullOrEmpty(reason) ? r.Message : $"{r.Message}: {reason}",
+                RunnerUnavailableException u when u.End.IsViolation => string.IsNullOrEmpty(reason) ? u.End.Reason : $"{u.End.Reason}: {reason}",
+                RunnerUnavailableException => string.IsNullOrEmpty(reason) ? "the sandbox stopped before its runner was ready" : reason,
                 OperationCanceledException => $"sandbox did not become ready within {timeout.TotalSeconds:0.#} s. {reason}".Trim(),
-                _ => string.IsNullOrEmpty(reason) ? e.Message : reason,
+                _ => string.IsNullOrEmpty(reason) ? e.Message : $"{e.Message}: {reason}",
             });
         }
     }
@@ -165,29 +161,6 @@ public sealed class SandboxContainer
         get { lock (_stderrTail) return _stderrTail.ToString().Trim(); }
     }
 
-    /// <summary>
-    /// The runner's frames, read with async I/O (no thread blocked per sandbox) and cut at frame
-    /// boundaries. Materialise once. Demand flows back to the pipe: an unread stream stops the runner
-    /// from reading program output, which then blocks in write().
-    /// </summary>
-    public Source<RunnerFrame, NotUsed> Frames() =>
-        Source.From(_pending.ToList()).Concat(Source.UnfoldResourceAsync<ByteString, Stream>(
-                () => Task.FromResult(_fromRunner),
-                async s =>
-                {
-                    var buf = new byte[64 * 1024];
-                    int n;
-                    try { n = await s.ReadAsync(buf); }
-                    catch (Exception) { n = 0; }   // the sandbox is gone: end of stream
-                    return n == 0 ? Option<ByteString>.None : new Option<ByteString>(ByteString.FromBytes(buf, 0, n));
-                },
-                _ => Task.FromResult(Done.Instance))
-            .Via(Framing.LengthField(4, RunnerFrame.MaxFrameSize, 5, ByteOrder.LittleEndian))
-            .Select(RunnerFrame.Parse));
-
-    public void Send(RunnerFrameType type, uint execId, ReadOnlySpan<byte> payload = default) =>
-        _toRunner.Writer.TryWrite(RunnerFrame.Encode(type, execId, payload));
-
     /// <summary>Kills the sandbox and removes its runsc state and, unless kept, its overlay mount and
     /// bundle. Idempotent.</summary>
     public async Task DestroyAsync(bool keepBundle = false)
@@ -197,7 +170,7 @@ public sealed class SandboxContainer
             await Exited;
             return;
         }
-        _toRunner.Writer.TryComplete();
+        await Runner.DisposeAsync();
         await _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(10), CancellationToken.None, "delete", "--force", ContainerKey);
         // `runsc run` normally exits as soon as its container is gone, but can linger for seconds;
         // the container is deleted by now, so do not wait for it.
@@ -227,24 +200,6 @@ public sealed class SandboxContainer
     {
         await _run.WaitForExitAsync();
         return _run.ExitCode;
-    }
-
-    private async Task PumpToRunner(Stream stdin)
-    {
-        try
-        {
-            var reader = _toRunner.Reader;
-            while (await reader.WaitToReadAsync())
-            {
-                while (reader.TryRead(out var frame)) await stdin.WriteAsync(frame);
-                await stdin.FlushAsync();
-            }
-        }
-        catch (Exception) { /* the runner is gone; the actor learns that from Exited */ }
-        finally
-        {
-            try { stdin.Close(); } catch { /* already closed */ }
-        }
     }
 
     private async Task CollectStderr(StreamReader stderr)

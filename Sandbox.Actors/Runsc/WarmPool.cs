@@ -44,7 +44,7 @@ public sealed class WarmPool : IAsyncDisposable
         while (_ready.TryDequeue(out var c))
         {
             _ = RefillAsync();
-            if (!c.Exited.IsCompleted) return c;
+            if (!c.Exited.IsCompleted && !c.Runner.Ended.IsCompleted) return c;
             _ = DestroyAsync(c);   // died while waiting: never hand out a dead one
         }
         _ = RefillAsync();

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
-using Sandbox.Actors.Runner;
 using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Telemetry;
 using Sandbox.Core.Sandboxes;
@@ -46,15 +45,11 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Recover<IJournaledEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => Decide(Recovered.Instance, from: null));
 
-        // the runner's frames, with backpressure: each is acknowledged to the stream once decided
-        Command<RunnerStream.Init>(_ => Sender.Tell(RunnerStream.Ack.Instance));
-        Command<RunnerFrame>(f =>
-        {
-            _effects.FrameArrived(Sender);
-            if (RunnerStream.Signal(f) is { } signal) Decide(signal, from: null);
-            _effects.FrameDecided();
-        });
-        Command<RunnerStream.Completed>(c => { if (_effects.IsCurrentStream(c.Container)) Decide(new RunnerStreamEnded(), from: null); });
+        // the runner's events, in its order
+        Command<RunnerEvents.Received>(m => { if (_effects.Translate(m) is { } signal) Decide(signal, from: null); });
+        Command<RunnerEvents.Completed>(c => { if (_effects.IsCurrentStream(c.Container)) Decide(new RunnerStreamEnded(), from: null); });
+        Command<RunnerEvents.Violated>(v => { if (_effects.IsCurrent(v.Container)) Decide(new RunnerViolated(v.Reason), from: null); });
+        Command<SandboxEffects.ExecutionNeverStarted>(m => Decide(_effects.Adopt(m), from: null));
         Command<SandboxEffects.ContainerReady>(m => Decide(_effects.Adopt(m), from: null));
         Command<SandboxEffects.CheckpointDone>(m => Decide(_effects.Adopt(m), from: null));
         Command<SandboxEffects.ContainerExitedUnasked>(m =>

@@ -1,9 +1,7 @@
 using System.Text;
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
-using Akka.Streams;
 using Sandbox.Actors.Catalog;
 using Sandbox.Actors.Operations;
 using Sandbox.Actors.Runner;
@@ -35,9 +33,7 @@ public sealed class SandboxEffects(
 
     private readonly ILoggingAdapter _log = context.GetLogger();
     private SandboxContainer? _container;
-    private IActorRef? _frameAck;
-    private bool _holdFrameAck;
-    private IActorRef? _heldFrameAck;
+    private readonly ExecutionProcesses _executions = new();
     /// <summary>Catalog writes of this sandbox, one after the other (a later summary must not land first).</summary>
     private Task _catalogWrites = Task.CompletedTask;
 
@@ -65,29 +61,20 @@ public sealed class SandboxEffects(
     private void Own(SandboxContainer c)
     {
         _container = c;
-        RunnerStream.Start(c, self, context.Materializer());
+        // a restored runner lists the executions that were running at its checkpoint
+        _executions.Reset(c.Runner.Ready.IsCompletedSuccessfully ? c.Runner.Ready.Result.Running : []);
+        RunnerEvents.Start(c, self);
         c.Exited.PipeTo(self, success: code => new ContainerExitedUnasked(c, code));
     }
 
-    // ---- the runner stream's acknowledgements --------------------------------------------------------
-
-    public void FrameArrived(IActorRef ack) => _frameAck = ack;
-
-    /// <summary>Acknowledges the frame just decided, unless the decision paused reading.</summary>
-    public void FrameDecided()
+    /// <summary>What a runner event means to the decider (null: nothing). Output nobody reads is given
+    /// back to the runner at once, so a stray process cannot stall on credit.</summary>
+    public object? Translate(RunnerEvents.Received m)
     {
-        if (_frameAck is null) return;
-        if (_holdFrameAck) _heldFrameAck = _frameAck;
-        else _frameAck.Tell(RunnerStream.Ack.Instance);
-        _frameAck = null;
-    }
-
-    private void PauseReading(bool paused)
-    {
-        _holdFrameAck = paused;
-        if (paused) return;
-        _heldFrameAck?.Tell(RunnerStream.Ack.Instance);
-        _heldFrameAck = null;
+        if (!IsCurrent(m.Container)) return null;
+        var signal = _executions.Signal(m.Event);
+        if (signal is null && m.Event is ProcessOutput o) m.Container.Runner.Acknowledge(o.ProcessId, o.Bytes.Length);
+        return signal;
     }
 
     // ---- effects ---------------------------------------------------------------------------------------
@@ -122,7 +109,6 @@ public sealed class SandboxEffects(
             case DestroyContainer:
                 var container = _container;
                 _container = null;
-                PauseReading(false);
                 (container?.DestroyAsync() ?? Task.CompletedTask).ContinueWith(t => new ContainerDestroyed(t.Exception?.GetBaseException().Message)).PipeTo(self);
                 break;
             case RemoveLeftovers r:
@@ -134,26 +120,28 @@ public sealed class SandboxEffects(
                 break;
 
             case StartExecution x:
-                _container?.Send(RunnerFrameType.Exec, x.ExecId, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-                {
-                    ["lang"] = x.Language, ["code"] = x.Code, ["stdin_eof"] = x.CloseStdin,
-                }));
+                StartExecutionAsync(x);
                 break;
-            case SendStdin i:
-                _container?.Send(RunnerFrameType.Stdin, i.ExecId, Encoding.UTF8.GetBytes(i.Data));
+            case SendStdin i when _container is { } c:
+                var bytes = Encoding.UTF8.GetBytes(i.Data);
+                // the program may have closed its stdin or exited meanwhile: nothing to tell the client then
+                _executions.WhenStarted(i.ExecId, id => Quietly(c.Runner.WriteStdinAsync(id, bytes)));
                 break;
-            case KillExecution k:
-                _container?.Send(RunnerFrameType.Kill, k.ExecId);
+            case KillExecution k when _container is { } c:
+                _executions.WhenStarted(k.ExecId, id => Quietly(c.Runner.SignalAsync(id, RunnerSignal.Kill)));
                 break;
-            case SyncRunner s:
-                _container?.Send(RunnerFrameType.Sync, s.SyncId, s.Quiesce ? "quiesce"u8 : default);
+            case GrantOutputCredit g when _container is { } c:
+                _executions.WhenStarted(g.ExecId, id => c.Runner.Acknowledge(id, g.Bytes));
                 break;
-            case ResumeRunner:
-                _container?.Send(RunnerFrameType.Resume, 0);
+            case SyncRunner s when _container is { } c:
+                // no answer (or a runner that refuses) is decided like a sync that takes too long
+                c.Runner.SyncAsync(s.Quiesce).PipeTo(self, success: () => new RunnerSynced(s.SyncId), failure: _ => new QuiesceTimedOut(s.SyncId));
                 break;
-            case PauseRunnerReading p:
-                PauseReading(p.Paused);
+            case ResumeRunner when _container is { } c:
+                Quietly(c.Runner.ResumeAfterQuiesceAsync());
                 break;
+            case SendStdin or KillExecution or GrantOutputCredit or SyncRunner or ResumeRunner:
+                break;   // no container: nothing runs that could take it
 
             case TakeCheckpoint when _container is { } c && host.Checkpoints is { } store:
                 new CheckpointOperation(host.Runsc, store, host.Options.StartTimeout).RunAsync(c, sandboxId, DateTimeOffset.UtcNow)
@@ -204,7 +192,6 @@ public sealed class SandboxEffects(
             case ContainerGone g:
                 _container?.Bundle.Destroy();
                 _container = null;
-                PauseReading(false);
                 host.Registry.Remove(g.ContainerKey);
                 host.Capacity.Release(sandboxId);
                 break;
@@ -260,6 +247,44 @@ public sealed class SandboxEffects(
 
     /// <summary>Set by the actor: drops the sandbox's journal entries.</summary>
     public Action DeleteJournal { get; set; } = () => { };
+
+    private void StartExecutionAsync(StartExecution x)
+    {
+        if (_container is not { } c)
+        {
+            self.Tell(new RunnerExecFailed(x.ExecId, "the sandbox has no container"));
+            return;
+        }
+        var request = new ProcessRequest
+        {
+            Policy = OutputPolicy.Block, Language = x.Language, Code = x.Code, CloseStdin = x.CloseStdin,
+            Credit = x.Credit, Tag = ExecutionProcesses.TagOf(x.ExecId),
+        };
+        var executions = _executions;
+        c.Runner.StartProcessAsync(request).ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) return;
+            var reason = t.Exception?.GetBaseException() switch
+            {
+                RunnerProcessException p => p.Message,
+                { } e => e.Message,
+                null => "the start was cancelled",
+            };
+            self.Tell(new ExecutionNeverStarted(x.ExecId, reason));
+        }, TaskScheduler.Default);
+    }
+
+    /// <summary>The runner refused an execution: what waited for its process is dropped, and the decider hears why.</summary>
+    public sealed record ExecutionNeverStarted(uint ExecId, string Reason);
+
+    public object Adopt(ExecutionNeverStarted m)
+    {
+        _executions.NeverStarted(m.ExecId);
+        return new RunnerExecFailed(m.ExecId, m.Reason);
+    }
+
+    /// <summary>A runner call whose failure needs no answer (the process ended, the runner is gone): observed, not thrown.</summary>
+    private static void Quietly(Task t) => t.ContinueWith(x => _ = x.Exception, TaskContinuationOptions.OnlyOnFaulted);
 
     /// <summary>A warm container is identical to a new one unless the sandbox starts from a snapshot.</summary>
     private void StartContainerAsync(string? snapshot)

@@ -41,7 +41,6 @@ public static partial class SandboxDecider
         // Output that arrives from now on is kept for the restored sandbox's client, not sent: what the
         // checkpoint carries over must be exactly what no client has seen.
         if (s.Foreground is { } log) d.Event(new ForegroundChanged(log with { Held = true }, s.NextExecId, s.LastExecKilled));
-        ResumeReadingIfPaused(d);
         d.Do(new SandboxEffect.SyncRunner(syncId, Quiesce: true));
         d.Do(new SandboxEffect.StartTimer(Timers.Quiesce, new QuiesceTimedOut(syncId), f.Limits.QuiesceTimeout));
     }
@@ -63,7 +62,7 @@ public static partial class SandboxDecider
                 OnSnapshotSynced(d);
                 break;
             case RunnerOutput o:
-                OnOutput(d, o, f, mayPauseReading: false);
+                OnOutput(d, o, f);
                 break;
             case RunnerExecExited m:
                 OnExecExited(d, m, f);
@@ -86,8 +85,8 @@ public static partial class SandboxDecider
             case OutputAck a when s.Foreground is { } log:
                 d.Event(new ForegroundChanged(log.Acked(a.Seq), s.NextExecId, s.LastExecKilled));
                 break;
-            case ContainerExited:
-                break;   // `runsc checkpoint` stops the container: that exit is the checkpoint's
+            case ContainerExited or RunnerViolated:
+                break;   // `runsc checkpoint` stops the container: that exit is the checkpoint's (and a restore gets a new connection)
             default:
                 Defer(d, input);
                 break;

@@ -22,9 +22,8 @@ public static partial class SandboxDecider
         var (log, running) = ExecutionLog.Begin(execId, s.Foreground?.LastSeq ?? 0);
         d.Event(new ForegroundChanged(log, execId, LastExecKilled: false));
         d.Measure(new Measurement.ExecutionStarted(x.Language));
-        d.Do(new SandboxEffect.StartExecution(execId, x.Language, x.Code, x.CloseStdin));
+        d.Do(new SandboxEffect.StartExecution(execId, x.Language, x.Code, x.CloseStdin, f.Limits.OutputWindowBytes));
         Emit(d, running);
-        ResumeReadingIfPaused(d);
         d.Do(new SandboxEffect.StartTimer(Timers.ExecutionLimit, new ExecutionTimeLimitReached(execId), f.Limits.ExecutionTimeLimit));
     }
 
@@ -93,28 +92,38 @@ public static partial class SandboxDecider
         var s = d.State;
         if (s.Foreground is not { } log) return;
         var acked = log.Acked(seq);
-        if (!ReferenceEquals(acked, log)) d.Event(new ForegroundChanged(acked, s.NextExecId, s.LastExecKilled));
-        if (acked.UnackedBytes < f.Limits.OutputWindowBytes) ResumeReadingIfPaused(d);
+        if (ReferenceEquals(acked, log)) return;
+        d.Event(new ForegroundChanged(acked, s.NextExecId, s.LastExecKilled));
+        // what the client has taken, the runner may send again: the window is the runner's credit
+        GrantCredit(d, log.ExecId, log.UnackedBytes - acked.UnackedBytes);
     }
 
-    /// <param name="mayPauseReading">Past the window, stop reading the runner until the client catches up
-    /// (not while a checkpoint needs every frame the runner flushes).</param>
-    private static void OnOutput(DecisionBuilder d, RunnerOutput o, SandboxFacts f, bool mayPauseReading)
+    /// <summary>
+    /// Output of the foreground execution. The runner sends at most the window's worth of bytes no
+    /// client has acknowledged; bytes that are in no event yet (half a character) or belong to no
+    /// log are given back at once, so only what waits for the client holds the runner back.
+    /// </summary>
+    private static void OnOutput(DecisionBuilder d, RunnerOutput o, SandboxFacts f)
     {
         var s = d.State;
-        if (s.Foreground is not { } log || log.ExecId != o.ExecId) return;
+        if (s.Foreground is not { } log || log.ExecId != o.ExecId)
+        {
+            GrantCredit(d, o.ExecId, o.Bytes.Length);
+            return;
+        }
         Touch(d, f);
         d.Measure(new Measurement.OutputStreamed(o.Bytes.Length, o.Stderr));
         var (next, chunk) = log.WithOutput(o.Stderr, o.Bytes);
         d.Event(new ForegroundChanged(next, s.NextExecId, s.LastExecKilled));
+        GrantCredit(d, o.ExecId, o.Bytes.Length - (next.UnackedBytes - log.UnackedBytes));
         if (chunk is not null) Emit(d, chunk);
         if (next.OutputBytes > f.Limits.ExecutionOutputLimitBytes)
             KillForLimit(d, $"output limit of {f.Limits.ExecutionOutputLimitBytes} bytes exceeded");
-        if (mayPauseReading && !d.State.RunnerReadingPaused && d.State.Foreground!.UnackedBytes >= f.Limits.OutputWindowBytes)
-        {
-            d.Event(new RunnerReadingChanged(Paused: true));
-            d.Do(new SandboxEffect.PauseRunnerReading(true));   // resume reading when the client catches up
-        }
+    }
+
+    private static void GrantCredit(DecisionBuilder d, uint execId, long bytes)
+    {
+        if (bytes > 0) d.Do(new SandboxEffect.GrantOutputCredit(execId, bytes));
     }
 
     private static void OnExecFailed(DecisionBuilder d, RunnerExecFailed m)
@@ -148,12 +157,5 @@ public static partial class SandboxDecider
         if (s.Session is null || s.Foreground is not { Held: false } log) return;
         d.Send(s.Session, e);
         d.Event(new ForegroundChanged(log.MarkEmitted(e.Seq), s.NextExecId, s.LastExecKilled));
-    }
-
-    private static void ResumeReadingIfPaused(DecisionBuilder d)
-    {
-        if (!d.State.RunnerReadingPaused) return;
-        d.Event(new RunnerReadingChanged(Paused: false));
-        d.Do(new SandboxEffect.PauseRunnerReading(false));
     }
 }

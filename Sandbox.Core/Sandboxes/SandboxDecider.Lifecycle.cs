@@ -152,7 +152,6 @@ public static partial class SandboxDecider
         {
             d.Do(new SandboxEffect.KillExecution(s.Foreground!.ExecId));
             d.Event(new ForegroundChanged(null, s.NextExecId, LastExecKilled: true));
-            ResumeReadingIfPaused(d);
         }
     }
 
@@ -208,7 +207,7 @@ public static partial class SandboxDecider
                 if (after == AfterTeardown.StopNow) d.Do(new SandboxEffect.Stop());
                 else if (after == AfterTeardown.Passivate) Passivate(d);
                 break;
-            case OutputAck or ContainerExited or RunnerOutput or RunnerExecExited or RunnerExecFailed or RunnerSynced or RunnerStreamEnded:
+            case OutputAck or ContainerExited or RunnerViolated or RunnerOutput or RunnerExecExited or RunnerExecFailed or RunnerSynced or RunnerStreamEnded:
                 break;
             default:
                 Defer(d, input);

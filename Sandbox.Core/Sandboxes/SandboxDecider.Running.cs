@@ -89,7 +89,7 @@ public static partial class SandboxDecider
                 KillForLimit(d, $"wall-clock limit of {f.Limits.ExecutionTimeLimit.TotalSeconds:0.#} s exceeded");
                 break;
             case RunnerOutput o:
-                OnOutput(d, o, f, mayPauseReading: true);
+                OnOutput(d, o, f);
                 break;
             case RunnerExecFailed m:
                 OnExecFailed(d, m);
@@ -108,6 +108,9 @@ public static partial class SandboxDecider
                 break;
             case ContainerExited m:
                 OnContainerExited(d, f, m.Reason);
+                break;
+            case RunnerViolated v:
+                OnContainerExited(d, f, $"The sandbox was stopped because its runner broke the protocol: {v.Reason}.");
                 break;
         }
     }

@@ -173,7 +173,7 @@ public static partial class SandboxDecider
             case IWithSandboxId m:
                 d.SendAll(from, SessionReplies.WhenAbsent(m, s.SandboxId, s.Lifecycle == SandboxLifecycle.New ? "NOT_FOUND" : "DELETED"));
                 break;
-            case RunnerOutput or RunnerExecExited or RunnerExecFailed:
+            case RunnerOutput or RunnerExecExited or RunnerExecFailed or RunnerViolated:
                 break;   // a stream that outlived its container: nothing to do with it
         }
     }

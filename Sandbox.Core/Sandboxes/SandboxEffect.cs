@@ -28,15 +28,17 @@ public abstract record SandboxEffect
     public sealed record FreezeContainer(bool Freeze, ClientRef ReplyTo) : SandboxEffect;
 
     // ---- the runner ---------------------------------------------------------------------------------
-    public sealed record StartExecution(uint ExecId, string Language, string Code, bool CloseStdin) : SandboxEffect;
+    /// <summary>Start the execution as a runner process that may push <paramref name="Credit"/> bytes of output
+    /// before the client acknowledges any (the output window).</summary>
+    public sealed record StartExecution(uint ExecId, string Language, string Code, bool CloseStdin, long Credit) : SandboxEffect;
     public sealed record SendStdin(uint ExecId, string Data) : SandboxEffect;
     public sealed record KillExecution(uint ExecId) : SandboxEffect;
     /// <summary>Sync the filesystem (and with <paramref name="Quiesce"/> stop producing output) → RunnerSynced.</summary>
     public sealed record SyncRunner(uint SyncId, bool Quiesce) : SandboxEffect;
     /// <summary>The runner was quiesced for a checkpoint that did not happen: let it go on.</summary>
     public sealed record ResumeRunner : SandboxEffect;
-    /// <summary>Stop or resume reading the runner (backpressure while the client is behind).</summary>
-    public sealed record PauseRunnerReading(bool Paused) : SandboxEffect;
+    /// <summary>The execution may push <paramref name="Bytes"/> more output (the client took them, or they wait for nobody).</summary>
+    public sealed record GrantOutputCredit(uint ExecId, long Bytes) : SandboxEffect;
 
     // ---- long operations ---------------------------------------------------------------------------
     /// <summary>`runsc checkpoint`, one archive of image and writable layer into the store → CheckpointStoredSignal/CheckpointFailedSignal.</summary>

@@ -66,9 +66,6 @@ public static class SandboxEvents
     /// <summary>The foreground execution's log changed (started, output, a status, acks, delivery).</summary>
     public sealed record ForegroundChanged(ExecutionLog? Log, uint NextExecId, bool LastExecKilled) : ITransientEvent;
 
-    /// <summary>The sandbox stopped reading (or resumed reading) its runner because the client is behind.</summary>
-    public sealed record RunnerReadingChanged(bool Paused) : ITransientEvent;
-
     public sealed record Touched(DateTimeOffset At) : ITransientEvent;
 
     public sealed record CheckpointBegan(CheckpointInFlight Checkpoint) : ITransientEvent;

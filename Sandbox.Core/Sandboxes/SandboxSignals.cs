@@ -26,6 +26,9 @@ public static class SandboxSignals
     public sealed record RunnerExecFailed(uint ExecId, string Reason);
     public sealed record RunnerExecExited(uint ExecId, int ExitCode);
     public sealed record RunnerSynced(uint SyncId);
+    /// <summary>The runner broke its protocol (code in the sandbox forged frames, or it is corrupt): it
+    /// can no longer be trusted to answer.</summary>
+    public sealed record RunnerViolated(string Reason);
     /// <summary>The runner's stream ended (the container stopped, or a checkpoint froze it).</summary>
     public sealed record RunnerStreamEnded;
 

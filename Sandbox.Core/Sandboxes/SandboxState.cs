@@ -54,8 +54,6 @@ public sealed record SandboxState
     public uint NextExecId { get; init; }
     /// <summary>The last execution was killed: stdin has nowhere to go.</summary>
     public bool LastExecKilled { get; init; }
-    /// <summary>The client is behind: the runner's output is not being read until it catches up.</summary>
-    public bool RunnerReadingPaused { get; init; }
     public DateTimeOffset LastActivity { get; init; }
     public CheckpointInFlight? Checkpoint { get; init; }
     /// <summary>A filesystem snapshot waiting for its sync (<see cref="SnapshotSyncId"/>) or being written.</summary>
@@ -98,7 +96,7 @@ public sealed record SandboxState
         CheckpointTaken c => Record(this with
         {
             Lifecycle = SandboxLifecycle.Paused, Node = null, Phase = SandboxPhase.Idle, Checkpoint = null, Session = null,
-            Foreground = null, RunnerReadingPaused = false,
+            Foreground = null,
             LatestCheckpoint = new CheckpointRef(c.Key, c.Size, c.Sha256, c.Generation, c.Execution), PausedAt = c.At,
         }, c.At, "paused", PauseDetail(c)),
         Restored r => Record(this with
@@ -115,13 +113,13 @@ public sealed record SandboxState
         ContainerLost l => Record(this with
         {
             Lifecycle = SandboxLifecycle.Paused, Node = null, Phase = SandboxPhase.Idle, PausedAt = l.At,
-            Session = null, Checkpoint = null, Foreground = null, RunnerReadingPaused = false,
+            Session = null, Checkpoint = null, Foreground = null,
         }, l.At, "container_lost", l.Detail),
         Ended x => Record(this with
         {
             Lifecycle = SandboxLifecycle.Ended, Node = null, LatestCheckpoint = null, EndedAt = x.At, EndedReason = x.Reason,
             EndedDetail = x.Detail, Checkpoint = null, Creator = null, Phase = SandboxPhase.Idle, Session = null, Foreground = null,
-            RestoringFor = null, RunnerReadingPaused = false,
+            RestoringFor = null,
         }, x.At, "ended", $"{x.Reason.ToApiName()}{(x.Detail.Length > 0 ? ": " + x.Detail : "")}"),
         DeletedV1 d => Apply(new Ended(Sandboxes.EndedReason.Killed, d.Reason, d.At)),
 
@@ -133,7 +131,6 @@ public sealed record SandboxState
         SessionAttached a => this with { Session = a.Session },
         SessionDetached => this with { Session = null },
         ForegroundChanged f => this with { Foreground = f.Log, NextExecId = f.NextExecId, LastExecKilled = f.LastExecKilled },
-        RunnerReadingChanged r => this with { RunnerReadingPaused = r.Paused },
         Touched t => this with { LastActivity = t.At },
         CheckpointBegan b => this with { Phase = SandboxPhase.Checkpointing, Checkpoint = b.Checkpoint, LastSyncId = b.Checkpoint.SyncId },
         CheckpointProgressed p => this with { Checkpoint = p.Checkpoint },
@@ -141,7 +138,7 @@ public sealed record SandboxState
         SnapshotBegan s => this with { SnapshotName = s.Name, SnapshotSyncId = s.SyncId, SnapshotReplyTo = s.ReplyTo, LastSyncId = s.SyncId },
         SnapshotSynced => this with { SnapshotSyncId = null },
         SnapshotFinished => this with { SnapshotName = null, SnapshotSyncId = null, SnapshotReplyTo = null },
-        TeardownBegan t => this with { Phase = SandboxPhase.TearingDown, Teardown = t.Plan, Session = null, Foreground = null, RunnerReadingPaused = false },
+        TeardownBegan t => this with { Phase = SandboxPhase.TearingDown, Teardown = t.Plan, Session = null, Foreground = null },
         TeardownFinished => this with { Phase = SandboxPhase.Idle, Teardown = null },
         PassivationRequested => this with { Passivating = true },
         _ => throw new ArgumentException($"{nameof(SandboxState)} cannot apply {e.GetType().Name}: every event needs a case here", nameof(e)),

@@ -158,16 +158,23 @@ public class SandboxDeciderSpec
     }
 
     [Fact]
-    public void Output_past_the_window_stops_reading_the_runner_until_the_client_acknowledges()
+    public void Output_credit_returns_to_the_runner_only_when_the_client_acknowledges_what_it_was_sent()
     {
-        var facts = Facts() with { Limits = new SandboxLimits { OutputWindowBytes = 10 } };
-        var (s, d) = Step(Executing, new RunnerOutput(1, false, "0123456789ab"u8.ToArray()), facts: facts);
-        Assert.Contains(d.Effects, e => e is PauseRunnerReading { Paused: true });
-        Assert.True(s.RunnerReadingPaused);
+        var (s, d) = Step(Executing, new RunnerOutput(1, false, "0123456789ab"u8.ToArray()));
+        Assert.DoesNotContain(d.Effects, e => e is GrantOutputCredit);      // twelve bytes wait for the client
         var last = s.Foreground!.LastSeq;
-        var (acked, a) = Step(s, new OutputAck(Id, last), facts: facts);
-        Assert.Contains(a.Effects, e => e is PauseRunnerReading { Paused: false });
+        var (acked, a) = Step(s, new OutputAck(Id, last));
+        Assert.Equal(12, Assert.Single(a.Effects.OfType<GrantOutputCredit>()).Bytes);
         Assert.Equal(0, acked.Foreground!.UnackedBytes);
+    }
+
+    [Fact]
+    public void Half_a_character_and_output_of_no_execution_are_credited_back_at_once()
+    {
+        var (_, half) = Step(Executing, new RunnerOutput(1, false, [0xC3]));
+        Assert.Equal(1, Assert.Single(half.Effects.OfType<GrantOutputCredit>()).Bytes);
+        var (_, stray) = Step(Executing, new RunnerOutput(7, false, "old\n"u8.ToArray()));
+        Assert.Equal(new GrantOutputCredit(7, 4), Assert.Single(stray.Effects.OfType<GrantOutputCredit>()));
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public static class SandboxStates
         Recovered.Instance, new ContainerStarted("key-1", false), new ContainerStarted("key-1", true), new ContainerFailed("boom", false),
         new ContainerFailed("boom", true), new ContainerExited("died"), new ContainerDestroyed(null), new ContainerDestroyed("busy"),
         new LeftoversRemoved(), new FreezeDone(true, "", Operator), new RunnerOutput(1, false, "hi\n"u8.ToArray()),
-        new RunnerExecFailed(1, "no"), new RunnerExecExited(1, 0), new RunnerSynced(1), new RunnerStreamEnded(),
+        new RunnerExecFailed(1, "no"), new RunnerExecExited(1, 0), new RunnerSynced(1), new RunnerStreamEnded(), new RunnerViolated("forged"),
         new CheckpointStored(new StoredCheckpoint("ckpt-2", 5, "def", 2)), new CheckpointFailed("full", true, false),
         new CheckpointFailed("gone", false, false), new SnapshotDone("snap", null, Session), new ClientGone(Session),
         IdleCheck.Instance, new ExecutionTimeLimitReached(1), new QuiesceTimedOut(1),

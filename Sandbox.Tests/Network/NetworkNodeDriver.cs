@@ -1,12 +1,9 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using Sandbox.Actors.Network;
 using Sandbox.Actors.Runner;
 using Sandbox.Actors.Runsc;
@@ -229,7 +226,6 @@ public sealed class NetworkNodeDriver
     {
         _registry.Add(key);
         var s = new DriverSandbox(container, lease);
-        s.Listen(_system);
         _sandboxes[key] = s;
     }
 
@@ -269,54 +265,48 @@ public sealed class NetworkNodeDriver
         finally { _stdout.Release(); }
     }
 
-    /// <summary>One sandbox of the driver: its container, lease, and the executions waiting for output.</summary>
+    /// <summary>One sandbox of the driver: its container and lease.</summary>
     private sealed class DriverSandbox(SandboxContainer container, NetworkLease? lease)
     {
-        private readonly ConcurrentDictionary<uint, Execution> _executions = new();
-        private TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _nextId;
         public SandboxContainer Container { get; } = container;
         public NetworkLease? Lease { get; } = lease;
 
-        public void Listen(ActorSystem system) =>
-            Container.Frames().RunForeach(Dispatch, system.Materializer());
-
-        private void Dispatch(RunnerFrame f)
-        {
-            if (f.Type == RunnerFrameType.Synced) { _synced.TrySetResult(); return; }
-            if (!_executions.TryGetValue(f.ExecId, out var e)) return;
-            switch (f.Type)
-            {
-                case RunnerFrameType.Stdout: lock (e) e.Stdout.Append(Encoding.UTF8.GetString(f.Payload.ToArray())); break;
-                case RunnerFrameType.Stderr: lock (e) e.Stderr.Append(Encoding.UTF8.GetString(f.Payload.ToArray())); break;
-                case RunnerFrameType.FailedToStart: lock (e) e.Stderr.Append(Encoding.UTF8.GetString(f.Payload.ToArray())); e.Exit.TrySetResult(-1000); break;
-                case RunnerFrameType.Exited: e.Exit.TrySetResult(BinaryPrimitives.ReadInt32LittleEndian(f.Payload.ToArray())); break;
-            }
-        }
-
+        /// <summary>Runs Python to its end in a kept-output process and reads its whole log.</summary>
         public async Task<(int, string, string)> ExecAsync(string code, TimeSpan timeout)
         {
-            var id = (uint)Interlocked.Increment(ref _nextId);
-            var e = new Execution();
-            _executions[id] = e;
-            Container.Send(RunnerFrameType.Exec, id, JsonSerializer.SerializeToUtf8Bytes(new { lang = "python", code, stdin_eof = true }));
-            var done = await Task.WhenAny(e.Exit.Task, Task.Delay(timeout));
-            _executions.TryRemove(id, out _);
-            if (done != e.Exit.Task)
+            using var cts = new CancellationTokenSource(timeout);
+            var runner = Container.Runner;
+            StartedProcess started;
+            try
             {
-                Container.Send(RunnerFrameType.Kill, id);
-                throw new TimeoutException($"execution did not finish within {timeout.TotalSeconds} s; stdout so far: {e.Stdout}");
+                started = await runner.StartProcessAsync(new ProcessRequest { Language = "python", Code = code, CloseStdin = true }, cts.Token);
             }
-            lock (e) return (e.Exit.Task.Result, e.Stdout.ToString(), e.Stderr.ToString());
+            catch (RunnerProcessException e)
+            {
+                return (-1000, "", e.Message);
+            }
+            var stdout = new StringBuilder();
+            var stderr = new StringBuilder();
+            try
+            {
+                await foreach (var r in runner.ReadOutputAsync(started.ProcessId, 0, follow: true, cts.Token))
+                {
+                    switch (r)
+                    {
+                        case OutputChunk c: (c.Stream == OutputStream.Stderr ? stderr : stdout).Append(Encoding.UTF8.GetString(c.Bytes)); break;
+                        case OutputExit x: return (x.Status.ExitCode ?? -1, stdout.ToString(), stderr.ToString());
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                _ = runner.SignalAsync(started.ProcessId, RunnerSignal.Kill);
+                throw new TimeoutException($"execution did not finish within {timeout.TotalSeconds} s; stdout so far: {stdout}");
+            }
+            throw new InvalidOperationException($"the runner ended the output before the exit; stdout so far: {stdout}");
         }
 
-        public async Task QuiesceAsync()
-        {
-            _synced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Container.Send(RunnerFrameType.Sync, 0, "quiesce"u8);
-            if (await Task.WhenAny(_synced.Task, Task.Delay(TimeSpan.FromSeconds(10))) != _synced.Task)
-                throw new TimeoutException("the runner did not quiesce");
-        }
+        public Task QuiesceAsync() => Container.Runner.SyncAsync(quiesce: true);
 
         public async Task DestroyAsync(SandboxNetworks networks)
         {

@@ -1,0 +1,3 @@
+namespace Sandbox.Actors.Runner;
+
+public sealed record FileChange(FileChangeKind Kind, string Path);

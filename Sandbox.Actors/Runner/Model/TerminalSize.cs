@@ -1,0 +1,3 @@
+namespace Sandbox.Actors.Runner;
+
+public sealed record TerminalSize(int Cols, int Rows);
