@@ -6,8 +6,6 @@ public sealed partial class SandboxApi
 {
     private static NotImplementedException NotYet(string what) => new($"{what} is not available on this server yet.");
 
-    public Task<ApiResult<IReadOnlyList<ForkedSandbox>>> ForkAsync(Caller caller, string sandboxId, int count, IReadOnlyDictionary<string, string>? labels, CancellationToken ct) => throw NotYet("Fork");
-    public Task<ApiResult<NetworkPolicyView>> SetNetworkAsync(Caller caller, string sandboxId, NetworkPolicyView policy, CancellationToken ct) => throw NotYet("Network policy");
     public Task<ApiResult<FileEntryView>> WriteFileAsync(Caller caller, string sandboxId, string path, int? mode, Stream content, CancellationToken ct) => throw NotYet("Files");
     public Task<ApiResult<FileDownload>> ReadFileAsync(Caller caller, string sandboxId, string path, CancellationToken ct) => throw NotYet("Files");
     public Task<ApiResult<IReadOnlyList<FileEntryView>>> ListFilesAsync(Caller caller, string sandboxId, string path, int depth, CancellationToken ct) => throw NotYet("Files");
