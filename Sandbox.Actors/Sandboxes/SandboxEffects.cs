@@ -2,6 +2,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using Sandbox.Actors.Calls;
 using Sandbox.Actors.Catalog;
 using Sandbox.Actors.Operations;
 using Sandbox.Actors.Runner;
@@ -34,6 +35,7 @@ public sealed class SandboxEffects(
     private readonly ILoggingAdapter _log = context.GetLogger();
     private SandboxContainer? _container;
     private readonly ExecutionProcesses _executions = new();
+    private readonly RunnerCalls _calls = new(host.Options.ProcessOutputKeepBytes, host.Runsc.Options.Limits.DiskMb);
     /// <summary>Catalog writes of this sandbox, one after the other (a later summary must not land first).</summary>
     private Task _catalogWrites = Task.CompletedTask;
 
@@ -54,17 +56,25 @@ public sealed class SandboxEffects(
         var o = m.Outcome;
         if (o.Stored is not null) return new CheckpointStored(o.Stored);
         if (o.Container is not null) Own(o.Container);
-        else if (!o.StillRunning) _container = null;
+        else if (!o.StillRunning) Disown();
         return new CheckpointFailed(o.Failure ?? "unknown failure", o.StillRunning, RestoredOnTheSpot: o.Container is not null);
     }
 
     private void Own(SandboxContainer c)
     {
+        _calls.Reset();
         _container = c;
         // a restored runner lists the executions that were running at its checkpoint
         _executions.Reset(c.Runner.Ready.IsCompletedSuccessfully ? c.Runner.Ready.Result.Running : []);
         RunnerEvents.Start(c, self);
         c.Exited.PipeTo(self, success: code => new ContainerExitedUnasked(c, code));
+    }
+
+    /// <summary>The container is gone (or frozen into a checkpoint): nothing can be called in it any more.</summary>
+    private void Disown()
+    {
+        _calls.Reset();
+        _container = null;
     }
 
     /// <summary>What a runner event means to the decider (null: nothing). Output nobody reads is given
@@ -108,7 +118,7 @@ public sealed class SandboxEffects(
                 break;
             case DestroyContainer:
                 var container = _container;
-                _container = null;
+                Disown();
                 (container?.DestroyAsync() ?? Task.CompletedTask).ContinueWith(t => new ContainerDestroyed(t.Exception?.GetBaseException().Message)).PipeTo(self);
                 break;
             case RemoveLeftovers r:
@@ -140,10 +150,14 @@ public sealed class SandboxEffects(
             case ResumeRunner when _container is { } c:
                 Quietly(c.Runner.ResumeAfterQuiesceAsync());
                 break;
+            case PerformCall p:
+                _calls.Perform(p.Call, _container?.Runner, p.ReplyTo?.Handle as IActorRef);
+                break;
             case SendStdin or KillExecution or GrantOutputCredit or SyncRunner or ResumeRunner:
                 break;   // no container: nothing runs that could take it
 
             case TakeCheckpoint when _container is { } c && host.Checkpoints is { } store:
+                _calls.Reset();   // the restored runner forgets its open streams: their clients start again
                 new CheckpointOperation(host.Runsc, store, host.Options.StartTimeout).RunAsync(c, sandboxId, DateTimeOffset.UtcNow)
                     .PipeTo(self, success: o => new CheckpointDone(o), failure: ex => new CheckpointDone(new CheckpointOutcome(null, ex.GetBaseException().Message, true, null)));
                 break;
@@ -191,7 +205,7 @@ public sealed class SandboxEffects(
                 break;
             case ContainerGone g:
                 _container?.Bundle.Destroy();
-                _container = null;
+                Disown();
                 host.Registry.Remove(g.ContainerKey);
                 host.Capacity.Release(sandboxId);
                 break;

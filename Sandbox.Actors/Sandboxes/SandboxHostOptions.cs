@@ -18,6 +18,10 @@ public sealed record SandboxHostOptions
     /// <summary>Sandboxes this host starts at once at most (a burst of creates goes to other hosts or waits).</summary>
     public int MaxConcurrentStarts { get; init; } = 8;
 
+    /// <summary>Output kept per API process, the newest (SANDBOX_PROCESS_OUTPUT_KEEP_BYTES); older bytes
+    /// are announced to readers as a gap.</summary>
+    public long ProcessOutputKeepBytes { get; init; } = 8L * 1024 * 1024;
+
     /// <summary>How long an ended sandbox stays answerable (SANDBOX_ENDED_RETENTION_HOURS).</summary>
     public TimeSpan EndedRetention { get; init; } = TimeSpan.FromHours(24);
     /// <summary>How often a host looks through the catalog for sandboxes to wake (expired, past retention, lost).</summary>

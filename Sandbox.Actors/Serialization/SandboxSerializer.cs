@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Sandboxes;
+using Sandbox.Core.Calls;
 using Sandbox.Core.Sandboxes;
 using static Sandbox.Core.Sandboxes.SandboxProtocol;
 
@@ -65,6 +66,31 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(SandboxSummary)] = "summary",
             [typeof(SandboxHistory)] = "history",
             [typeof(ApiRefused)] = "api-refused",
+            // API v1 calls into a running sandbox, and their answers
+            [typeof(SandboxCalls.WriteFileChunk)] = "call-write-file-chunk",
+            [typeof(SandboxCalls.ReadFileChunk)] = "call-read-file-chunk",
+            [typeof(SandboxCalls.EndTransfer)] = "call-end-transfer",
+            [typeof(SandboxCalls.ListFiles)] = "call-list-files",
+            [typeof(SandboxCalls.StatFile)] = "call-stat-file",
+            [typeof(SandboxCalls.MakeDirectory)] = "call-mkdir",
+            [typeof(SandboxCalls.DeleteFile)] = "call-delete-file",
+            [typeof(SandboxCalls.PollWatch)] = "call-poll-watch",
+            [typeof(SandboxCalls.StartProcess)] = "call-start-process",
+            [typeof(SandboxCalls.ListProcesses)] = "call-list-processes",
+            [typeof(SandboxCalls.GetProcess)] = "call-get-process",
+            [typeof(SandboxCalls.ReadOutput)] = "call-read-output",
+            [typeof(SandboxCalls.WriteStdin)] = "call-write-stdin",
+            [typeof(SandboxCalls.SignalProcess)] = "call-signal",
+            [typeof(SandboxCalls.ResizeTerminal)] = "call-resize",
+            [typeof(CallReplies.Done)] = "reply-done",
+            [typeof(CallReplies.ChunkTaken)] = "reply-chunk-taken",
+            [typeof(CallReplies.File)] = "reply-file",
+            [typeof(CallReplies.Files)] = "reply-files",
+            [typeof(CallReplies.FileChunk)] = "reply-file-chunk",
+            [typeof(CallReplies.Changes)] = "reply-changes",
+            [typeof(CallReplies.Process)] = "reply-process",
+            [typeof(CallReplies.Processes)] = "reply-processes",
+            [typeof(CallReplies.Output)] = "reply-output",
             // catalog
             [typeof(Catalog.CatalogMessages.Query)] = "catalog-query",
             [typeof(Catalog.CatalogMessages.Rows)] = "catalog-rows",

@@ -1,3 +1,4 @@
+using Sandbox.Core.Calls;
 using static Sandbox.Core.Sandboxes.SandboxEvents;
 using static Sandbox.Core.Sandboxes.SandboxProtocol;
 using static Sandbox.Core.Sandboxes.SandboxSignals;
@@ -200,18 +201,23 @@ public static partial class SandboxDecider
                 d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} restored on {f.Node}");
                 GoLive(d, f, session, restored: true);
                 Describe(d, replyTo);
+                PerformAwaitingCalls(d, s.AwaitingRestore);
                 break;
             case ContainerFailed { Restore: true } m:
                 d.Log(LogLevel.Warning, $"Sandbox {s.SandboxId} failed to restore: {m.Reason}");
                 d.Measure(new Measurement.Fail(Measurement.Operation.Restore, SandboxStatus.RestoreError));
                 d.Send(s.RestoringFor, new SandboxRejected(SandboxStatus.RestoreError, $"Failed to restore sandbox {s.SandboxId}: {m.Reason}", CloseCodes.ApplicationError));
                 Refuse(d, s.ResumeReplyTo, ApiRefusal.Failed, $"Failed to resume sandbox {s.SandboxId}: {m.Reason}. It stays paused on its checkpoint.");
+                RefuseAwaitingCalls(d, s.AwaitingRestore, $"Sandbox {s.SandboxId} is paused and could not be resumed for this call: {m.Reason}. Try again.");
                 d.Event(new RestoreFailed());
                 d.Do(new SandboxEffect.ReleaseSlot());
                 d.Do(new SandboxEffect.Unstash());
                 break;
             case AttachSandbox a when a.Session == s.RestoringFor:
                 break;   // a re-sent attach of the session the restore is for
+            case ISandboxCall call:
+                OnCallRestoring(d, call, from);
+                break;
             case ResumeSandbox when s.ResumeReplyTo is null:
                 // the first resume while an attach restores it: answer it too, once running
                 d.Event(new RestoreBegan(s.RestoringFor, from));

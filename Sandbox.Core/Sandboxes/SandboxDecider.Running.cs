@@ -1,3 +1,4 @@
+using Sandbox.Core.Calls;
 using static Sandbox.Core.Sandboxes.SandboxEvents;
 using static Sandbox.Core.Sandboxes.SandboxProtocol;
 using static Sandbox.Core.Sandboxes.SandboxSignals;
@@ -29,6 +30,9 @@ public static partial class SandboxDecider
                 break;
             case ExecuteCode x:
                 OnExecute(d, x, from, f);
+                break;
+            case ISandboxCall call:
+                OnCallRunning(d, call, from, f);
                 break;
             case WriteStdin w:
                 OnStdin(d, w, from, f);
@@ -172,6 +176,9 @@ public static partial class SandboxDecider
                 break;
             case StopSandbox:
                 d.Do(new SandboxEffect.Stop());
+                break;
+            case ISandboxCall call:
+                OnCallPaused(d, call, from, f);
                 break;
             case DetachSession or OutputAck:
                 break;

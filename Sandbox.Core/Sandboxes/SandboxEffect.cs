@@ -40,6 +40,9 @@ public abstract record SandboxEffect
     /// <summary>The execution may push <paramref name="Bytes"/> more output (the client took them, or they wait for nobody).</summary>
     public sealed record GrantOutputCredit(uint ExecId, long Bytes) : SandboxEffect;
 
+    /// <summary>Perform a call against the runner; the answer goes straight to <paramref name="ReplyTo"/>.</summary>
+    public sealed record PerformCall(Calls.ISandboxCall Call, ClientRef? ReplyTo) : SandboxEffect;
+
     // ---- long operations ---------------------------------------------------------------------------
     /// <summary>`runsc checkpoint`, one archive of image and writable layer into the store → CheckpointStoredSignal/CheckpointFailedSignal.</summary>
     public sealed record TakeCheckpoint : SandboxEffect;

@@ -68,6 +68,9 @@ public static class SandboxEvents
 
     public sealed record Touched(DateTimeOffset At) : ITransientEvent;
 
+    /// <summary>A call needs the container of a sandbox being restored: it is performed (or refused) with the restore.</summary>
+    public sealed record CallAwaitsRestore(PendingCall Call) : ITransientEvent;
+
     public sealed record CheckpointBegan(CheckpointInFlight Checkpoint) : ITransientEvent;
 
     public sealed record CheckpointProgressed(CheckpointInFlight Checkpoint) : ITransientEvent;

@@ -98,7 +98,7 @@ public static class SandboxProtocol
     public sealed record ApiRefused(ApiRefusal Kind, string Detail) : ISandboxWireMessage;
 
     /// <summary>Why a sandbox refused an API call; the gateway maps it to a status.</summary>
-    public enum ApiRefusal { NotFound, Forbidden, Conflict, Invalid, Failed }
+    public enum ApiRefusal { NotFound, Forbidden, Conflict, Invalid, Failed, BadRequest, TooLarge }
 
     // ---- events for the attached session (sandbox -> gateway) --------------------------------
 

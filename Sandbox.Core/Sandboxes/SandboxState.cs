@@ -49,6 +49,8 @@ public sealed record SandboxState
     public ClientRef? RestoringFor { get; init; }
     /// <summary>The API caller a restore in progress answers (a resume, or a call that needed the container).</summary>
     public ClientRef? ResumeReplyTo { get; init; }
+    /// <summary>Calls (files, processes) that wait for the restore in progress; performed or refused with it.</summary>
+    public IReadOnlyList<PendingCall> AwaitingRestore { get; init; } = [];
     /// <summary>The reference protocol's one foreground execution: the current (or last, undelivered) one.</summary>
     public ExecutionLog? Foreground { get; init; }
     public uint NextExecId { get; init; }
@@ -102,6 +104,7 @@ public sealed record SandboxState
         Restored r => Record(this with
         {
             Lifecycle = SandboxLifecycle.Running, Node = r.Node, Phase = SandboxPhase.Idle, RestoringFor = null, ResumeReplyTo = null,
+            AwaitingRestore = [],
             // the TTL's clock stood still while it was paused, unless paused time counts
             ExpiresAt = ExpiresAt is { } exp && PausedAt is { } since && !Settings.TtlCountsPaused ? exp + (r.At - since) : ExpiresAt,
             PausedAt = null,
@@ -119,14 +122,15 @@ public sealed record SandboxState
         {
             Lifecycle = SandboxLifecycle.Ended, Node = null, LatestCheckpoint = null, EndedAt = x.At, EndedReason = x.Reason,
             EndedDetail = x.Detail, Checkpoint = null, Creator = null, Phase = SandboxPhase.Idle, Session = null, Foreground = null,
-            RestoringFor = null,
+            RestoringFor = null, AwaitingRestore = [],
         }, x.At, "ended", $"{x.Reason.ToApiName()}{(x.Detail.Length > 0 ? ": " + x.Detail : "")}"),
         DeletedV1 d => Apply(new Ended(Sandboxes.EndedReason.Killed, d.Reason, d.At)),
 
         CreateAccepted a => this with { Phase = SandboxPhase.Starting, Creator = a.Creator },
         RecoveryBegan => this with { Phase = SandboxPhase.Recovering },
         RestoreBegan r => this with { Phase = SandboxPhase.Restoring, RestoringFor = r.Session, ResumeReplyTo = r.ReplyTo },
-        RestoreFailed => this with { Phase = SandboxPhase.Idle, RestoringFor = null, ResumeReplyTo = null },
+        RestoreFailed => this with { Phase = SandboxPhase.Idle, RestoringFor = null, ResumeReplyTo = null, AwaitingRestore = [] },
+        CallAwaitsRestore c => this with { AwaitingRestore = [.. AwaitingRestore, c.Call] },
         Forgotten => Empty(SandboxId),
         SessionAttached a => this with { Session = a.Session },
         SessionDetached => this with { Session = null },

@@ -19,6 +19,8 @@ public readonly record struct ApiResult<T>
     public bool Ok => Error is null;
 
     public static implicit operator ApiResult<T>(T value) => new(value, null);
+    /// <summary>A value (also of an interface type, which no implicit conversion takes).</summary>
+    public static ApiResult<T> Of(T value) => new(value, null);
     public static implicit operator ApiResult<T>(ApiError error) => new(default, error);
 
     public ApiResult<TOut> Map<TOut>(Func<T, TOut> f) => Ok ? f(Value) : Error;

@@ -23,6 +23,9 @@ public sealed partial class SandboxApi(SandboxGateway gateway) : ISandboxApi
     private static ApiError UnknownSandbox(string id) =>
         new(ApiErrorKind.NotFound, $"No sandbox {Shorten(id)} exists for this caller: check the id, or the API key it was created with.");
 
+    /// <summary>A call whose sandbox side is not built yet says so (REST answers 501) instead of pretending.</summary>
+    private static NotImplementedException NotYet(string what) => new($"{what} is not available on this server yet.");
+
     private static string Shorten(string s) => s.Length > 80 ? s[..80] + "…" : s;
 
     /// <summary>Sends a sandbox-scoped command and waits for its description (or refusal).</summary>
@@ -61,6 +64,8 @@ public sealed partial class SandboxApi(SandboxGateway gateway) : ISandboxApi
         ApiRefusal.Forbidden => ApiErrorKind.Forbidden,
         ApiRefusal.Conflict => ApiErrorKind.Conflict,
         ApiRefusal.Invalid => ApiErrorKind.Invalid,
+        ApiRefusal.BadRequest => ApiErrorKind.BadRequest,
+        ApiRefusal.TooLarge => ApiErrorKind.TooLarge,
         _ => ApiErrorKind.Internal,
     }, r.Detail);
 
