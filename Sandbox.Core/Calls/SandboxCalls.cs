@@ -5,8 +5,9 @@ namespace Sandbox.Core.Calls;
 /// <summary>The calls of <see cref="ISandboxCall"/>, one record each.</summary>
 public static class SandboxCalls
 {
-    /// <summary>The most bytes one chunk or one batch carries (well under remoting's frame size once in JSON).</summary>
-    public const int ChunkBytes = 512 * 1024;
+    /// <summary>The most bytes one chunk or one batch carries: under the large-object heap's threshold (85,000
+    /// bytes), so a chunk's buffers die young instead of piling up until a full collection.</summary>
+    public const int ChunkBytes = 80 * 1024;
 
     /// <summary>How long a follow or watch poll waits for something to arrive before it answers empty.</summary>
     public static readonly TimeSpan PollWait = TimeSpan.FromSeconds(15);

@@ -136,6 +136,7 @@ public class V1DiskLimitSpec(SmallDiskFixture server) : IClassFixture<SmallDiskF
 }
 
 /// <summary>A 1 GiB file goes up and comes back down without the server holding it (issue 13).</summary>
+[Collection(nameof(MemoryMeasuredCollection))]
 public class V1LargeFileSpec(LargeDiskFixture server) : IClassFixture<LargeDiskFixture>
 {
     [Fact]

@@ -95,7 +95,7 @@ public class ClientV1Spec(ServerFixture server) : IClassFixture<ServerFixture>
             Assert.Equal(expectedOffset, chunk.Offset);   // no chunk repeated, none skipped
             bytes.Write(chunk.Data.Span);
             expectedOffset = chunk.End;
-            if (cuts < 3 && bytes.Length > 1500 * (cuts + 1)) { proxy.Cut(); cuts++; }
+            if (cuts < 3 && bytes.Length > 1000 * (cuts + 1)) { proxy.Cut(); cuts++; }
         }
         Assert.Equal(3, cuts);
         Assert.Equal(string.Concat(Enumerable.Range(0, 400).Select(i => $"line-{i:0000}\n")), System.Text.Encoding.UTF8.GetString(bytes.ToArray()));

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Sandbox.Actors.Runner;
 using Sandbox.Actors.Runsc;
+using Sandbox.Tests.Support;
 using Xunit.Abstractions;
 using static Sandbox.Tests.Runner.RunnerTestKit;
 
@@ -24,6 +25,49 @@ public sealed class SmallDiskSandboxes : RunnerSandboxes
 public sealed class ReadOnlySandboxes : RunnerSandboxes
 {
     protected override RunscOptions Customize(RunscOptions o) => o with { ReadonlyFilesystem = true };
+}
+
+/// <summary>A 1 GiB file through the runner, measured alone: the host's memory must stay flat.</summary>
+[Collection(nameof(MemoryMeasuredCollection))]
+public class RunnerLargeFileSpec(RoomySandboxes sandboxes, ITestOutputHelper output) : IClassFixture<RoomySandboxes>
+{
+    [Fact]
+    public async Task A_1_GiB_file_streams_in_and_out_while_the_host_s_memory_stays_flat()
+    {
+        var c = await sandboxes.StartAsync();
+        var r = c.Runner;
+        const long size = 1L << 30;
+        using var sampler = new RunnerFileSpec.MemorySampler();
+        var upload = new RunnerFileSpec.PatternStream(size);
+        var clock = Stopwatch.StartNew();
+        var entry = await r.WriteFileAsync("/big/one.bin", null, upload);
+        var up = clock.Elapsed;
+        Assert.Equal(size, entry.Size);
+        Assert.Equal(upload.Sha256Hex + "  /big/one.bin\n", await Run(r, "sha256sum /big/one.bin"));
+        clock.Restart();
+        await using var download = await r.OpenReadAsync("/big/one.bin");
+        Assert.Equal(size, download.Entry.Size);
+        using var sha = SHA256.Create();
+        var buffer = new byte[128 * 1024];
+        long got = 0;
+        int n;
+        while ((n = await download.Content.ReadAsync(buffer)) > 0)
+        {
+            sha.TransformBlock(buffer, 0, n, null, 0);
+            got += n;
+        }
+        sha.TransformFinalBlock([], 0, 0);
+        var down = clock.Elapsed;
+        Assert.Equal(size, got);
+        Assert.Equal(upload.Sha256Hex, Convert.ToHexStringLower(sha.Hash!));
+        var (baseRss, peakRss) = sampler.Stop();
+        output.WriteLine($"1 GiB: upload {size / up.TotalSeconds / 1e6:0} MB/s, download {size / down.TotalSeconds / 1e6:0} MB/s; " +
+                         $"test process RSS {baseRss / 1e6:0} MB before, {peakRss / 1e6:0} MB at most");
+        // the whole test process (other specs run beside this one): far below the file's size
+        Assert.True(peakRss - baseRss < 300_000_000, $"RSS grew by {(peakRss - baseRss) / 1e6:0} MB while 1 GiB passed");
+        await r.DeleteAsync("/big", recursive: true);
+    }
+
 }
 
 /// <summary>Files through the runner, against real gVisor sandboxes: what the API writes is what code
@@ -114,43 +158,6 @@ public class RunnerFileSpec(RoomySandboxes sandboxes, SmallDiskSandboxes small, 
     }
 
     [Fact]
-    public async Task A_1_GiB_file_streams_in_and_out_while_the_host_s_memory_stays_flat()
-    {
-        var c = await sandboxes.StartAsync();
-        var r = c.Runner;
-        const long size = 1L << 30;
-        using var sampler = new MemorySampler();
-        var upload = new PatternStream(size);
-        var clock = Stopwatch.StartNew();
-        var entry = await r.WriteFileAsync("/big/one.bin", null, upload);
-        var up = clock.Elapsed;
-        Assert.Equal(size, entry.Size);
-        Assert.Equal(upload.Sha256Hex + "  /big/one.bin\n", await Run(r, "sha256sum /big/one.bin"));
-        clock.Restart();
-        await using var download = await r.OpenReadAsync("/big/one.bin");
-        Assert.Equal(size, download.Entry.Size);
-        using var sha = SHA256.Create();
-        var buffer = new byte[128 * 1024];
-        long got = 0;
-        int n;
-        while ((n = await download.Content.ReadAsync(buffer)) > 0)
-        {
-            sha.TransformBlock(buffer, 0, n, null, 0);
-            got += n;
-        }
-        sha.TransformFinalBlock([], 0, 0);
-        var down = clock.Elapsed;
-        Assert.Equal(size, got);
-        Assert.Equal(upload.Sha256Hex, Convert.ToHexStringLower(sha.Hash!));
-        var (baseRss, peakRss) = sampler.Stop();
-        output.WriteLine($"1 GiB: upload {size / up.TotalSeconds / 1e6:0} MB/s, download {size / down.TotalSeconds / 1e6:0} MB/s; " +
-                         $"test process RSS {baseRss / 1e6:0} MB before, {peakRss / 1e6:0} MB at most");
-        // the whole test process (other specs run beside this one): far below the file's size
-        Assert.True(peakRss - baseRss < 300_000_000, $"RSS grew by {(peakRss - baseRss) / 1e6:0} MB while 1 GiB passed");
-        await r.DeleteAsync("/big", recursive: true);
-    }
-
-    [Fact]
     public async Task A_recursive_watch_sees_files_and_directories_come_change_and_go()
     {
         var c = await sandboxes.StartAsync();
@@ -219,7 +226,7 @@ public class RunnerFileSpec(RoomySandboxes sandboxes, SmallDiskSandboxes small, 
     }
 
     /// <summary>Deterministic pseudo-random bytes of a given length, hashed as they are read.</summary>
-    private sealed class PatternStream(long length) : Stream
+    internal sealed class PatternStream(long length) : Stream
     {
         private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private ulong _state = 0x9E3779B97F4A7C15;
@@ -255,7 +262,7 @@ public class RunnerFileSpec(RoomySandboxes sandboxes, SmallDiskSandboxes small, 
     }
 
     /// <summary>Samples this process's resident memory every 100 ms.</summary>
-    private sealed class MemorySampler : IDisposable
+    internal sealed class MemorySampler : IDisposable
     {
         private readonly long _base = Rss();
         private long _peak;
