@@ -12,7 +12,8 @@ namespace Sandbox.Actors.Operations;
 /// </summary>
 public sealed class RestoreOperation(RunscCli runsc, IObjectStore store, TimeSpan startTimeout)
 {
-    public async Task<SandboxContainer> RunAsync(string sandboxId, string containerKey, CheckpointRef checkpoint)
+    /// <param name="newHostname">Set for a fork: the restored sandbox takes this hostname (and fresh entropy).</param>
+    public async Task<SandboxContainer> RunAsync(string sandboxId, string containerKey, CheckpointRef checkpoint, string? newHostname = null)
     {
         await SandboxContainer.DestroyLeftoversAsync(runsc, containerKey);
         var bundle = new OciBundle(runsc.Options, containerKey);
@@ -36,7 +37,7 @@ public sealed class RestoreOperation(RunscCli runsc, IObjectStore store, TimeSpa
                 if (hashing.BytesRead != checkpoint.Size || hashing.Sha256Hex() != checkpoint.Sha256)
                     throw new RunscException($"the checkpoint image is corrupt (expected {checkpoint.Size} bytes with sha256 {checkpoint.Sha256[..12]}…)");
             }
-            return await SandboxContainer.RestoreAsync(runsc, bundle, bundle.ImageDir, startTimeout, CancellationToken.None);
+            return await SandboxContainer.RestoreAsync(runsc, bundle, bundle.ImageDir, startTimeout, CancellationToken.None, newHostname);
         }
         catch (Exception e)
         {

@@ -140,6 +140,17 @@ public sealed class SandboxContainer
         return r;
     }
 
+    /// <summary>`runsc checkpoint --leave-running`: the image of a container that goes on running (a fork's).</summary>
+    public async Task<RunscResult> CheckpointLeavingRunningAsync(string imageDir, CancellationToken ct)
+    {
+        Directory.CreateDirectory(imageDir);
+        return await _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(120), ct, "checkpoint", "--leave-running", $"--image-path={imageDir}", ContainerKey);
+    }
+
+    /// <summary>`runsc pause` (freeze every process of the sandbox) or `runsc resume`.</summary>
+    public Task<RunscResult> FreezeAsync(bool freeze, CancellationToken ct) =>
+        _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(10), ct, freeze ? "pause" : "resume", ContainerKey);
+
     /// <summary>
     /// Why the sandbox is gone when nobody asked: runsc's exit code and reason. A SIGKILL (137) under
     /// a host memory cgroup is, in practice, the kernel's OOM killer enforcing the sandbox's memory

@@ -18,6 +18,8 @@ public sealed class ExecutionProcesses
 
     public static string TagOf(uint execId) => TagPrefix + execId;
 
+    public static bool IsExecution(string? tag) => ExecIdOf(tag) is not null;
+
     private static uint? ExecIdOf(string? tag) =>
         tag is not null && tag.StartsWith(TagPrefix, StringComparison.Ordinal) && uint.TryParse(tag.AsSpan(TagPrefix.Length), out var id) ? id : null;
 

@@ -164,6 +164,20 @@ public sealed class SandboxEffects(
             case TakeCheckpoint:
                 self.Tell(new CheckpointDone(new CheckpointOutcome(null, "the sandbox has no container or the server no checkpoint storage", true, null)));
                 break;
+            case TakeForkImage when _container is { } c && host.Checkpoints is { } store:
+                new ForkOperation(host.Runsc, store, host.Options.StartTimeout).TakeImageAsync(c, sandboxId, DateTimeOffset.UtcNow)
+                    .PipeTo(self, success: stored => new ForkImageTaken(stored, null), failure: ex => new ForkImageTaken(null, ex.GetBaseException().Message));
+                break;
+            case TakeForkImage:
+                self.Tell(new ForkImageTaken(null, "the sandbox has no container or the server no checkpoint storage"));
+                break;
+            case StartFork sf when host.Checkpoints is { } store:
+                new ForkOperation(host.Runsc, store, host.Options.StartTimeout).StartAsync(sandboxId, sf.ContainerKey, sf.Image, sf.Hostname)
+                    .PipeTo(self, success: c => new ContainerReady(c, null, false), failure: ex => new ContainerReady(null, ex.GetBaseException().Message, false));
+                break;
+            case StartFork:
+                self.Tell(new ContainerReady(null, "forks need checkpoint storage, which is not enabled on this server", Restored: false));
+                break;
             case TakeSnapshot t when _container is { } c:
                 new SnapshotOperation(host.Snapshots).TakeAsync(c, t.Name)
                     .PipeTo(self, success: _ => new SnapshotDone(t.Name, null, t.ReplyTo), failure: ex => new SnapshotDone(t.Name, ex.GetBaseException().Message, t.ReplyTo));

@@ -35,6 +35,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(SandboxEvents.ContainerLost)] = "ev-container-lost.v1",
             [typeof(SandboxEvents.Ended)] = "ev-ended.v1",
             [typeof(SandboxEvents.TtlChanged)] = "ev-ttl-changed.v1",
+            [typeof(SandboxEvents.Forked)] = "ev-forked.v1",
             [typeof(ExecutionCarryOver)] = "execution-carry-over.v1",
             // commands
             [typeof(CreateSandbox)] = "create",
@@ -60,6 +61,8 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(ResumeSandbox)] = "resume",
             [typeof(SetSandboxTtl)] = "set-ttl",
             [typeof(GetSandboxHistory)] = "get-history",
+            [typeof(ForkSandbox)] = "fork",
+            [typeof(ForkImage)] = "fork-image",
             [typeof(ExpireIfDue)] = "expire-if-due",
             [typeof(PurgeIfEnded)] = "purge-if-ended",
             [typeof(SandboxDescription)] = "description",

@@ -112,7 +112,7 @@ public static partial class SandboxDecider
         var session = c.Kind == CheckpointKind.Pause ? s.Session : s.Session ?? c.ReplyTo;
         var key = s.EffectiveContainerKey;
         d.Event(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, f.Now, carry) { Kind = c.Kind });
-        if (previous is not null && previous.Key != o.Key) d.Do(new SandboxEffect.DeleteStoredCheckpoint(previous.Key));
+        if (previous is { Shared: false } && previous.Key != o.Key) d.Do(new SandboxEffect.DeleteStoredCheckpoint(previous.Key));
         d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} checkpointed to {o.Key} ({o.Size} bytes)");
         d.Measure(new Measurement.End(Measurement.Operation.Checkpoint));
         d.Send(c.Operator, new AdminResult(AdminOutcome.Done, $"checkpointed to {o.Key} ({o.Size} bytes)"));

@@ -21,8 +21,10 @@ public static partial class SandboxDecider
         d.Measure(new Measurement.Begin(Measurement.Operation.Create));
         d.Event(new Created(c.SandboxId, c.TokenSha256, c.Settings, f.Now) { Owner = c.Owner });
         d.Event(new CreateAccepted(c.Session));
-        d.Log(LogLevel.Info, $"Creating sandbox {c.SandboxId}");
-        d.Do(new SandboxEffect.StartContainer(c.Settings.FilesystemSnapshotName));
+        d.Log(LogLevel.Info, c.Settings.Fork is { } fork ? $"Creating sandbox {c.SandboxId} as a fork of {fork.SourceId}" : $"Creating sandbox {c.SandboxId}");
+        if (c.Settings.Fork is { } origin)
+            d.Do(new SandboxEffect.StartFork(origin.Image, d.State.EffectiveContainerKey, ForkHostname(c.SandboxId)));
+        else d.Do(new SandboxEffect.StartContainer(c.Settings.FilesystemSnapshotName));
     }
 
     private static void OnStarting(DecisionBuilder d, object input, SandboxFacts f)
@@ -183,7 +185,7 @@ public static partial class SandboxDecider
         if (session is not null) d.Do(new SandboxEffect.Unwatch(session));
         d.Do(new SandboxEffect.CancelTimer(Timers.Idle));
         d.Do(new SandboxEffect.CancelTimer(Timers.ExecutionLimit));
-        if (checkpoint is not null) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
+        if (checkpoint is { Shared: false }) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
         d.Do(new SandboxEffect.CancelTimer(Timers.Ttl));
         d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} deleted ({detail})");
         d.Do(new SandboxEffect.DestroyContainer());

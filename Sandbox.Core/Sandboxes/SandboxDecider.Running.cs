@@ -13,6 +13,12 @@ public static partial class SandboxDecider
         var s = d.State;
         switch (input)
         {
+            case PauseSandbox or CheckpointSandbox or SnapshotFilesystem or StopSandbox when s.ForkInFlight:
+                Defer(d, input);   // after the fork's image: the container is frozen for it
+                break;
+            case IdleCheck when s.ForkInFlight:
+                d.Do(new SandboxEffect.StartTimer(Timers.Idle, IdleCheck.Instance, TimeSpan.FromSeconds(5)));
+                break;
             case AttachSandbox a:
                 OnAttachRunning(d, a, f);
                 break;
@@ -75,6 +81,9 @@ public static partial class SandboxDecider
                 Touch(d, f);
                 Teardown(d, f, EndedReason.Killed, "deleted through the API", SessionReplies.Ending.Deleted, AfterTeardown.Passivate);
                 Describe(d, from);
+                break;
+            case ForkSandbox fork:
+                OnForkRunning(d, fork, from, f);
                 break;
             case PauseSandbox when !CanCheckpoint(s, f):
                 Refuse(d, from, ApiRefusal.Conflict, CheckpointsOffDetail(s, f));
@@ -179,6 +188,9 @@ public static partial class SandboxDecider
                 break;
             case ISandboxCall call:
                 OnCallPaused(d, call, from, f);
+                break;
+            case ForkSandbox fork:
+                OnForkPaused(d, fork, from, f);
                 break;
             case DetachSession or OutputAck:
                 break;

@@ -53,6 +53,9 @@ public static partial class SandboxDecider
             case GetSandboxHistory:
                 d.Send(from, new SandboxHistory(s.History));
                 return;
+            case ForkImageTaken m:
+                OnForkImageTaken(d, m, f);
+                return;
             case GetSandboxInfo:
                 d.Send(from, Info(s));
                 if (s.Lifecycle == SandboxLifecycle.New) Passivate(d);   // a lookup of an id that never existed
@@ -209,7 +212,7 @@ public static partial class SandboxDecider
     {
         var checkpoint = d.State.LatestCheckpoint;
         d.Event(new Ended(reason, detail, f.Now));
-        if (checkpoint is not null) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
+        if (checkpoint is { Shared: false }) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
         d.Do(new SandboxEffect.ReleaseSlot());
     }
 }

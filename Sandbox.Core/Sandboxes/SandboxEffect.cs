@@ -49,6 +49,11 @@ public abstract record SandboxEffect
     /// <summary>A tar of the writable layer into the snapshot store → SnapshotDone.</summary>
     public sealed record TakeSnapshot(string Name, ClientRef ReplyTo) : SandboxEffect;
     public sealed record DeleteStoredCheckpoint(string Key) : SandboxEffect;
+    /// <summary>Freeze the running container, `runsc checkpoint --leave-running` it with its writable layer
+    /// into the store, and let it go on → ForkImageTaken.</summary>
+    public sealed record TakeForkImage : SandboxEffect;
+    /// <summary>Start a fork's container from its image, under its own hostname → ContainerStarted/ContainerFailed.</summary>
+    public sealed record StartFork(CheckpointRef Image, string ContainerKey, string Hostname) : SandboxEffect;
     /// <summary>Drop the sandbox's journal entries (it ended and nobody can ask for it any more).</summary>
     public sealed record ForgetJournal : SandboxEffect;
 

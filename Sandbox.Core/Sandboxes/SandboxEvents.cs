@@ -68,6 +68,13 @@ public static class SandboxEvents
 
     public sealed record Touched(DateTimeOffset At) : ITransientEvent;
 
+    /// <summary>Images were taken for <paramref name="Count"/> forks (the forks' history names the source).</summary>
+    public sealed record Forked(int Count, DateTimeOffset At) : IJournaledEvent;
+
+    public sealed record ForkBegan(ClientRef? ReplyTo, int Count) : ITransientEvent;
+
+    public sealed record ForkEnded : ITransientEvent;
+
     /// <summary>A call needs the container of a sandbox being restored: it is performed (or refused) with the restore.</summary>
     public sealed record CallAwaitsRestore(PendingCall Call) : ITransientEvent;
 

@@ -85,6 +85,13 @@ public static class SandboxProtocol
     /// <summary>GET …/events: the sandbox's history.</summary>
     public sealed record GetSandboxHistory(string SandboxId, Access Access) : IApiCommand;
 
+    /// <summary>POST …/fork: answered with the image the forks start from (<see cref="ForkImage"/>); the
+    /// gateway then creates them. A running source is frozen only while the image is taken.</summary>
+    public sealed record ForkSandbox(string SandboxId, Access Access, int Count) : IApiCommand;
+
+    /// <summary>What forks of a sandbox start from: its image and settings.</summary>
+    public sealed record ForkImage(CheckpointRef Image, SandboxSettings Settings) : ISandboxWireMessage;
+
     /// <summary>From a host's catalog sweep: a paused sandbox whose TTL may have passed ends if it has.</summary>
     public sealed record ExpireIfDue(string SandboxId) : IWithSandboxId;
 

@@ -24,6 +24,9 @@ public sealed record SandboxSettings(
     /// <summary>What the idle timeout does: kill (the reference) or pause (needs checkpoints).</summary>
     public IdleAction OnIdle { get; init; } = IdleAction.Kill;
 
+    /// <summary>Set for a fork: what it starts from (API-v1 §5).</summary>
+    public ForkOrigin? Fork { get; init; }
+
     /// <summary>Pause rather than kill at the idle timeout (API v1 <c>on_idle: pause</c> or the reference's auto-checkpoint).</summary>
     public bool PausesWhenIdle => OnIdle == IdleAction.Pause || AutoCheckpointOnIdle;
 
@@ -32,6 +35,7 @@ public sealed record SandboxSettings(
         AutoCheckpointOnIdle == other.AutoCheckpointOnIdle && EnableHandoff == other.EnableHandoff &&
         FilesystemSnapshotName == other.FilesystemSnapshotName && DeleteOnDetach == other.DeleteOnDetach &&
         TtlSeconds == other.TtlSeconds && TtlCountsPaused == other.TtlCountsPaused && OnIdle == other.OnIdle &&
+        Equals(Fork, other.Fork) &&
         Labels.Count == other.Labels.Count && Labels.All(kv => other.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     public override int GetHashCode() => HashCode.Combine(IdleTimeoutSeconds, EnableCheckpoint, FilesystemSnapshotName, TtlSeconds, Labels.Count);

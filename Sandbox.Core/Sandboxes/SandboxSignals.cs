@@ -36,6 +36,8 @@ public static class SandboxSignals
     /// <summary><paramref name="StillRunning"/>: the container runs on (the image was never taken, or
     /// it was restored on the spot, <paramref name="RestoredOnTheSpot"/>); otherwise the container is gone.</summary>
     public sealed record CheckpointFailed(string Reason, bool StillRunning, bool RestoredOnTheSpot);
+    /// <summary>The image for forks is stored (or why not).</summary>
+    public sealed record ForkImageTaken(StoredCheckpoint? Stored, string? Failure);
     public sealed record SnapshotDone(string Name, string? Error, ClientRef ReplyTo);
 
     public sealed record ClientGone(ClientRef Client);

@@ -49,6 +49,10 @@ public sealed record SandboxState
     public ClientRef? RestoringFor { get; init; }
     /// <summary>The API caller a restore in progress answers (a resume, or a call that needed the container).</summary>
     public ClientRef? ResumeReplyTo { get; init; }
+    /// <summary>An image for forks is being taken (checkpoints and more forks wait for it).</summary>
+    public bool ForkInFlight { get; init; }
+    public ClientRef? ForkReplyTo { get; init; }
+    public int ForkCount { get; init; }
     /// <summary>Calls (files, processes) that wait for the restore in progress; performed or refused with it.</summary>
     public IReadOnlyList<PendingCall> AwaitingRestore { get; init; } = [];
     /// <summary>The reference protocol's one foreground execution: the current (or last, undelivered) one.</summary>
@@ -89,7 +93,12 @@ public sealed record SandboxState
         {
             Lifecycle = SandboxLifecycle.Starting, TokenSha256 = c.TokenSha256, Settings = c.Settings, CreatedAt = c.At, Owner = c.Owner,
             ExpiresAt = c.Settings.TtlSeconds is { } ttl ? c.At.AddSeconds(ttl) : null,
-        }, c.At, "created", c.Settings.Labels.Count > 0 ? "labels " + string.Join(",", c.Settings.Labels.Select(l => $"{l.Key}={l.Value}")) : ""),
+            // until it takes a checkpoint of its own, a fork falls back on the image it started from
+            LatestCheckpoint = c.Settings.Fork is { } fork ? fork.Image with { Shared = true, Execution = null } : LatestCheckpoint,
+        }, c.At, c.Settings.Fork is null ? "created" : "forked_from", CreatedDetail(c)),
+        Forked f => Record(this, f.At, "forked", $"into {f.Count} sandbox{(f.Count == 1 ? "" : "es")}"),
+        ForkBegan b => this with { ForkInFlight = true, ForkReplyTo = b.ReplyTo, ForkCount = b.Count },
+        ForkEnded => this with { ForkInFlight = false, ForkReplyTo = null },
         Started s => Record(this with
         {
             Lifecycle = SandboxLifecycle.Running, Node = s.Node, ContainerKey = s.ContainerKey ?? ContainerKey, Phase = SandboxPhase.Idle,
@@ -173,4 +182,10 @@ public sealed record SandboxState
         SandboxLifecycle.Paused => "paused",
         _ => "ended",
     };
+
+    private static string CreatedDetail(Created c)
+    {
+        var labels = c.Settings.Labels.Count > 0 ? "labels " + string.Join(",", c.Settings.Labels.Select(l => $"{l.Key}={l.Value}")) : "";
+        return c.Settings.Fork is { } fork ? $"{fork.SourceId}{(labels.Length > 0 ? "; " + labels : "")}" : labels;
+    }
 }

@@ -15,14 +15,23 @@ public sealed partial class SandboxApi
     {
         var settings = CreateRequestRules.Settings(request, gateway.Options);
         if (!settings.Ok) return settings.Error;
+        var created = await CreateWithAsync(caller, settings.Value, ct);
+        if (!created.Ok) return created.Error;
+        var (id, token) = created.Value;
+        var described = await AskSandboxAsync(id, new DescribeSandbox(id, new Access(caller.KeyFingerprint, SandboxIdentity.HashToken(token), caller.KeysConfigured)), AskTimeout, ct);
+        return described.Map(s => View(s, token));
+    }
+
+    /// <summary>Creates a sandbox of these settings (a new one, or a fork) and says its id and token.</summary>
+    private async Task<ApiResult<(string Id, string Token)>> CreateWithAsync(Caller caller, SandboxSettings settings, CancellationToken ct)
+    {
         // the same session a WebSocket /create runs (placement, quotas, retries across failover), told to let go once created
         var channel = new ApiCreateChannel();
-        var session = gateway.System.ActorOf(SessionActor.PropsFor(gateway, new SessionMode.CreateDetached(settings.Value, caller.KeyFingerprint),
+        var session = gateway.System.ActorOf(SessionActor.PropsFor(gateway, new SessionMode.CreateDetached(settings, caller.KeyFingerprint),
             channel, caller.Remote?.ToString()));
-        ApiResult<(string Id, string Token)> created;
         try
         {
-            created = await channel.Outcome.WaitAsync(gateway.Options.CreateTimeout + TimeSpan.FromSeconds(10), ct);
+            return await channel.Outcome.WaitAsync(gateway.Options.CreateTimeout + TimeSpan.FromSeconds(10), ct);
         }
         catch (TimeoutException)
         {
@@ -32,10 +41,6 @@ public sealed partial class SandboxApi
         {
             session.Tell(ClientConnection.Disconnected.Instance);   // a create abandoned by its caller deletes what it made
         }
-        if (!created.Ok) return created.Error;
-        var (id, token) = created.Value;
-        var described = await AskSandboxAsync(id, new DescribeSandbox(id, new Access(caller.KeyFingerprint, SandboxIdentity.HashToken(token), caller.KeysConfigured)), AskTimeout, ct);
-        return described.Map(s => View(s, token));
     }
 
     public async Task<ApiResult<SandboxView>> GetAsync(Caller caller, string sandboxId, CancellationToken ct) =>

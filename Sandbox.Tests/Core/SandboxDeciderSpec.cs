@@ -1,3 +1,4 @@
+using Sandbox.Core.Calls;
 using Sandbox.Core.Sandboxes;
 using static Sandbox.Core.Sandboxes.SandboxEffect;
 using static Sandbox.Core.Sandboxes.SandboxEvents;
@@ -37,8 +38,9 @@ public class SandboxDeciderSpec
         if (input is not IWithSandboxId command) return;
         var answeredNow = decision.Effects.OfType<Send>().Any(m => m.To == from);
         var answeredLater = decision.Effects.Any(e => e is Defer or Reroute or StartContainer or RestoreContainer or SyncRunner
-            or FreezeContainer or Stop or SandboxEffect.Passivate or DestroyContainer or SendStdin);
-        var needsNoAnswer = command is DetachSession or OutputAck or StopSandbox
+            or FreezeContainer or Stop or SandboxEffect.Passivate or DestroyContainer or SendStdin or TakeForkImage or PerformCall)
+            || decision.Events.Any(e => e is CallAwaitsRestore or RestoreBegan);   // answered with the restore
+        var needsNoAnswer = command is DetachSession or OutputAck or StopSandbox or SandboxCalls.EndTransfer
             // a session command from a client that is not attached: there is nobody to answer
             || (from == Session && s.Session != Session && command is ExecuteCode or KillProcess or Reconnect or WriteStdin);
         Assert.True(answeredNow || answeredLater || needsNoAnswer,
@@ -367,5 +369,80 @@ public class SandboxDeciderSpec
         // an id that never existed is unknown to operators too
         var (_, unknown) = Step(New, new DescribeSandbox(Id, Access.Operator), Operator);
         Assert.Equal(ApiRefusal.NotFound, Assert.IsType<ApiRefused>(unknown.Effects.OfType<Send>().Single().Message).Kind);
+    }
+
+    [Fact]
+    public void A_call_to_a_running_sandbox_is_performed_and_answered_by_the_runner_side()
+    {
+        var call = new SandboxCalls.StatFile(Id, Access.Operator, "/etc");
+        var (_, d) = Step(Running, call, Other);
+        Assert.Equal(new PerformCall(call, Other), Assert.Single(d.Effects.OfType<PerformCall>()));
+    }
+
+    [Fact]
+    public void A_paused_sandbox_is_restored_for_a_call_which_goes_ahead_once_it_runs()
+    {
+        var call = new SandboxCalls.StatFile(Id, Access.Operator, "/etc");
+        var (restoring, d) = Step(Paused, call, Other);
+        Assert.Contains(d.Effects, e => e is RestoreContainer);
+        Assert.Equal(SandboxPhase.Restoring, restoring.Phase);
+        var second = new SandboxCalls.ListFiles(Id, Access.Operator, "/", 1);
+        var (waiting, _) = Step(restoring, second, Session);
+        var (running, done) = Step(waiting, new ContainerStarted("key-1", true));
+        Assert.Equal(SandboxLifecycle.Running, running.Lifecycle);
+        Assert.Equal([call, second], done.Effects.OfType<PerformCall>().Select(p => (object)p.Call));
+        Assert.Empty(running.AwaitingRestore);
+    }
+
+    [Fact]
+    public void A_failed_restore_refuses_the_calls_that_waited_for_it_once_and_stays_paused()
+    {
+        var (restoring, _) = Step(Paused, new SandboxCalls.StatFile(Id, Access.Operator, "/etc"), Other);
+        var (after, d) = Step(restoring, new ContainerFailed("image corrupt", true));
+        var refusal = Assert.Single(d.Effects.OfType<Send>().Where(m => m.To == Other));
+        Assert.Equal(ApiRefusal.Failed, ((ApiRefused)refusal.Message).Kind);
+        Assert.Equal(SandboxLifecycle.Paused, after.Lifecycle);
+        Assert.Empty(after.AwaitingRestore);
+    }
+
+    [Fact]
+    public void A_running_source_takes_one_fork_image_at_a_time_and_answers_with_it()
+    {
+        var (forking, d) = Step(Running, new ForkSandbox(Id, Access.Operator, 3), Other);
+        Assert.Single(d.Effects.OfType<TakeForkImage>());
+        Assert.True(forking.ForkInFlight);
+        Assert.Contains(Step(forking, new ForkSandbox(Id, Access.Operator, 1), Session).Decision.Effects, e => e is Defer);
+        Assert.Contains(Step(forking, new PauseSandbox(Id, Access.Operator), Session).Decision.Effects, e => e is Defer);
+        var (after, taken) = Step(forking, new ForkImageTaken(new StoredCheckpoint("fork-1", 10, "abc", 1), null));
+        var image = (ForkImage)Assert.Single(taken.Effects.OfType<Send>().Where(m => m.To == Other)).Message;
+        Assert.Equal("fork-1", image.Image.Key);
+        Assert.True(image.Image.Shared);
+        Assert.False(after.ForkInFlight);
+        Assert.Equal("forked", after.History[^1].Type);
+        Assert.Contains(taken.Events, e => e is Forked { Count: 3 });
+    }
+
+    [Fact]
+    public void A_paused_source_hands_out_its_checkpoint_without_waking()
+    {
+        var (_, d) = Step(Paused, new ForkSandbox(Id, Access.Operator, 2), Other);
+        Assert.DoesNotContain(d.Effects, e => e is RestoreContainer);
+        var image = (ForkImage)Assert.Single(d.Effects.OfType<Send>()).Message;
+        Assert.Equal(Paused.LatestCheckpoint!.Key, image.Image.Key);
+        Assert.Null(image.Image.Execution);
+    }
+
+    [Fact]
+    public void A_fork_starts_from_its_image_under_its_own_hostname_and_never_deletes_the_image()
+    {
+        var image = new CheckpointRef("fork-1", 10, "abc", 1) { Shared = true };
+        var settings = Settings() with { Fork = new ForkOrigin("sandbox-source", image) };
+        var (starting, d) = Step(New, new CreateSandbox(Id, TokenHash, settings, Session));
+        var start = Assert.Single(d.Effects.OfType<StartFork>());
+        Assert.Equal(Id, start.Hostname);
+        Assert.Equal("forked_from", starting.History[0].Type);
+        var running = Run(starting, new ContainerStarted("key-1", false));
+        var (_, killed) = Step(running, new KillSandbox(Id), Session);
+        Assert.DoesNotContain(killed.Effects, e => e is DeleteStoredCheckpoint);
     }
 }

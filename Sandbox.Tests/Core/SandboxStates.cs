@@ -1,3 +1,4 @@
+using Sandbox.Core.Calls;
 using Sandbox.Core.Sandboxes;
 using static Sandbox.Core.Sandboxes.SandboxEvents;
 using static Sandbox.Core.Sandboxes.SandboxProtocol;
@@ -59,12 +60,13 @@ public static class SandboxStates
     public static SandboxState Ended => Reincarnated(Run(Running, new KillSandbox(Id), new ContainerDestroyed(null)));
     public static SandboxState TearingDown => Run(Running, new KillSandbox(Id));
     public static SandboxState Recovering => Step(Reincarnated(Running), Recovered.Instance).State;
+    public static SandboxState Forking => Run(Running, new ForkSandbox(Id, Access.Operator, 2));
 
     public static IEnumerable<(string Name, SandboxState State)> All() =>
     [
         ("new", New), ("starting", Starting), ("running", Running), ("detached", Detached), ("executing", Executing),
         ("checkpointing", Checkpointing), ("paused", Paused), ("restoring", Restoring), ("tearing down", TearingDown),
-        ("ended", Ended), ("recovering", Recovering),
+        ("ended", Ended), ("recovering", Recovering), ("forking", Forking),
     ];
 
     /// <summary>Every command a gateway or operator can send.</summary>
@@ -76,6 +78,10 @@ public static class SandboxStates
         new Reconnect(Id), new CheckpointSandbox(Id), new SnapshotFilesystem(Id, "snap"), new SnapshotFilesystem(Id, "../bad"),
         new OutputAck(Id, 1), new AdminCommand(Id, AdminAction.Suspend), new AdminCommand(Id, AdminAction.Resume),
         new AdminCommand(Id, AdminAction.Delete), new AdminCommand(Id, AdminAction.Checkpoint), new GetSandboxInfo(Id), new StopSandbox(Id),
+        new DescribeSandbox(Id, Access.Operator), new DeleteSandbox(Id, Access.Operator), new PauseSandbox(Id, Access.Operator),
+        new ResumeSandbox(Id, Access.Operator), new SetSandboxTtl(Id, Access.Operator, 60), new GetSandboxHistory(Id, Access.Operator),
+        new ForkSandbox(Id, Access.Operator, 2), new ForkSandbox(Id, Access.Operator, 17),
+        new SandboxCalls.StatFile(Id, Access.Operator, "/etc"), new SandboxCalls.EndTransfer(Id, Access.Operator, "upload-1"),
     ];
 
     /// <summary>Every signal the sandbox's own effects and runner can send.</summary>
@@ -84,7 +90,7 @@ public static class SandboxStates
         Recovered.Instance, new ContainerStarted("key-1", false), new ContainerStarted("key-1", true), new ContainerFailed("boom", false),
         new ContainerFailed("boom", true), new ContainerExited("died"), new ContainerDestroyed(null), new ContainerDestroyed("busy"),
         new LeftoversRemoved(), new FreezeDone(true, "", Operator), new RunnerOutput(1, false, "hi\n"u8.ToArray()),
-        new RunnerExecFailed(1, "no"), new RunnerExecExited(1, 0), new RunnerSynced(1), new RunnerStreamEnded(), new RunnerViolated("forged"),
+        new RunnerExecFailed(1, "no"), new RunnerExecExited(1, 0), new RunnerSynced(1), new RunnerStreamEnded(), new RunnerViolated("forged"), new ForkImageTaken(null, "no"),
         new CheckpointStored(new StoredCheckpoint("ckpt-2", 5, "def", 2)), new CheckpointFailed("full", true, false),
         new CheckpointFailed("gone", false, false), new SnapshotDone("snap", null, Session), new ClientGone(Session),
         IdleCheck.Instance, new ExecutionTimeLimitReached(1), new QuiesceTimedOut(1),
