@@ -43,8 +43,13 @@ public sealed partial class SandboxApi
         }
     }
 
-    public async Task<ApiResult<SandboxView>> GetAsync(Caller caller, string sandboxId, CancellationToken ct) =>
-        (await AskSandboxAsync(sandboxId, new DescribeSandbox(sandboxId, AccessOf(caller)), AskTimeout, ct)).Map(s => View(s));
+    public async Task<ApiResult<SandboxView>> GetAsync(Caller caller, string sandboxId, CancellationToken ct)
+    {
+        var described = await AskSandboxAsync(sandboxId, new DescribeSandbox(sandboxId, AccessOf(caller)), AskTimeout, ct);
+        if (!described.Ok || described.Value.State != "running") return described.Map(s => View(s));   // a paused sandbox is not woken to count
+        var processes = await CallAsync<Core.Calls.CallReplies.Processes>(new Core.Calls.SandboxCalls.ListProcesses(sandboxId, AccessOf(caller)), ct);
+        return described.Map(s => View(s) with { ProcessesRunning = processes.Ok ? processes.Value.Items.Count(p => p.State == "running") : null });
+    }
 
     public async Task<ApiResult<IReadOnlyList<SandboxView>>> ListAsync(Caller caller, SandboxQuery query, CancellationToken ct)
     {
