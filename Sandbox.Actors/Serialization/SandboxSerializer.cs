@@ -34,6 +34,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(SandboxEvents.ContainerLost)] = "ev-container-lost.v1",
             [typeof(SandboxEvents.Ended)] = "ev-ended.v1",
             [typeof(SandboxEvents.TtlChanged)] = "ev-ttl-changed.v1",
+            [typeof(SandboxEvents.NetworkPolicyChanged)] = "ev-network-policy-changed.v1",
             [typeof(ExecutionCarryOver)] = "execution-carry-over.v1",
             // commands
             [typeof(CreateSandbox)] = "create",
@@ -58,6 +59,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(PauseSandbox)] = "pause",
             [typeof(ResumeSandbox)] = "resume",
             [typeof(SetSandboxTtl)] = "set-ttl",
+            [typeof(SetSandboxNetwork)] = "set-network",
             [typeof(GetSandboxHistory)] = "get-history",
             [typeof(ExpireIfDue)] = "expire-if-due",
             [typeof(PurgeIfEnded)] = "purge-if-ended",

@@ -18,8 +18,9 @@ public static partial class SandboxDecider
             Passivate(d);
             return;
         }
+        if (NetworkOfCreate(d, c, f) is not { } settings) return;
         d.Measure(new Measurement.Begin(Measurement.Operation.Create));
-        d.Event(new Created(c.SandboxId, c.TokenSha256, c.Settings, f.Now) { Owner = c.Owner });
+        d.Event(new Created(c.SandboxId, c.TokenSha256, settings, f.Now) { Owner = c.Owner });
         d.Event(new CreateAccepted(c.Session));
         d.Log(LogLevel.Info, $"Creating sandbox {c.SandboxId}");
         d.Do(new SandboxEffect.StartContainer(c.Settings.FilesystemSnapshotName));

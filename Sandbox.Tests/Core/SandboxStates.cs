@@ -16,9 +16,9 @@ public static class SandboxStates
     public static readonly ClientRef Operator = new("operator");
     public static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
 
-    public static SandboxFacts Facts(DateTimeOffset? now = null, HostRefusal? admission = null) => new()
+    public static SandboxFacts Facts(DateTimeOffset? now = null, HostRefusal? admission = null, bool networking = false) => new()
     {
-        Now = now ?? T0, Node = "node-a", CheckpointStore = true, SnapshotStore = true, Admission = admission,
+        Now = now ?? T0, Node = "node-a", CheckpointStore = true, SnapshotStore = true, Admission = admission, Networking = networking,
     };
 
     /// <summary>Decides and applies, as the actor does.</summary>
@@ -76,7 +76,11 @@ public static class SandboxStates
         new Reconnect(Id), new CheckpointSandbox(Id), new SnapshotFilesystem(Id, "snap"), new SnapshotFilesystem(Id, "../bad"),
         new OutputAck(Id, 1), new AdminCommand(Id, AdminAction.Suspend), new AdminCommand(Id, AdminAction.Resume),
         new AdminCommand(Id, AdminAction.Delete), new AdminCommand(Id, AdminAction.Checkpoint), new GetSandboxInfo(Id), new StopSandbox(Id),
+        new SetSandboxNetwork(Id, WithToken, SandboxNetworkPolicy.None), new SetSandboxNetwork(Id, WithToken, SandboxNetworkPolicy.AllowAll),
     ];
+
+    /// <summary>What an API caller with the sandbox's token presents.</summary>
+    public static Access WithToken => new(null, TokenHash, KeysConfigured: false);
 
     /// <summary>Every signal the sandbox's own effects and runner can send.</summary>
     public static IEnumerable<object> Signals() =>
