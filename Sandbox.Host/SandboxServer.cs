@@ -72,6 +72,7 @@ public static class SandboxServer
         var node = new NodeResources(registry, checkpoints, snapshots, pool,
             new HostCapacity(s.Sandboxes.MaxSandboxes, s.Sandboxes.MaxConcurrentStarts)) { Catalog = catalog, Networks = networks };
         if (networks is not null) builder.Services.AddSingleton(networks);
+        if (pool is not null) builder.Services.AddSingleton(pool);
         var gatewayOptions = s.Gateway with
         {
             CheckpointStorageEnabled = checkpoints is not null, SnapshotStorageEnabled = snapshots is not null, NetworkingEnabled = s.Network.Enabled,

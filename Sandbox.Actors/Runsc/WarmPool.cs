@@ -29,6 +29,8 @@ public sealed class WarmPool : IAsyncDisposable
 
     public int Size { get; }
     public int Available => _ready.Count;
+    /// <summary>The keys of the containers waiting to be taken.</summary>
+    public IReadOnlyList<string> WaitingKeys => _ready.Select(c => c.ContainerKey).ToList();
 
     public WarmPool(RunscCli runsc, ContainerRegistry registry, int size, TimeSpan startTimeout, ILogger log, Network.SandboxNetworks? networks = null)
     {

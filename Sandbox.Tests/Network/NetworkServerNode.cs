@@ -35,6 +35,7 @@ public static class NetworkServerNode
         var app = SandboxServer.Build(settings, b => b.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket)));
         await app.StartAsync();
         var networks = app.Services.GetRequiredService<SandboxNetworks>();
+        var pool = app.Services.GetService<Sandbox.Actors.Runsc.WarmPool>();
         await WriteAsync(new JsonObject
         {
             ["id"] = "ready", ["ok"] = true, ["table"] = networks.TableName, ["namespace_prefix"] = networks.NamespacePrefix,
@@ -48,8 +49,12 @@ public static class NetworkServerNode
             switch ((string?)request["op"])
             {
                 case "leases":
+                    var waiting = pool?.WaitingKeys ?? [];
                     reply["leases"] = new JsonArray(networks.Leases.Select(l => (JsonNode)new JsonObject
-                        { ["key"] = l.ContainerKey, ["address"] = l.Address.ToString(), ["namespace"] = l.NamespacePath, ["interface"] = l.HostInterface }).ToArray());
+                    {
+                        ["key"] = l.ContainerKey, ["address"] = l.Address.ToString(), ["namespace"] = l.NamespacePath,
+                        ["interface"] = l.HostInterface, ["waiting_in_pool"] = waiting.Contains(l.ContainerKey),
+                    }).ToArray());
                     break;
                 case "shutdown":
                     await app.StopAsync();

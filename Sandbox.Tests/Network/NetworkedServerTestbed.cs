@@ -46,19 +46,19 @@ public sealed class NetworkedServerTestbed : NetworkTestbed
         finally { if (_relay is not null) await _relay.DisposeAsync(); }
     }
 
-    /// <summary>The node's leases: container key → namespace.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> LeasesAsync()
+    /// <summary>The node's leases: container key → (namespace, whether a warm-pool container waiting to be taken holds it).</summary>
+    public async Task<IReadOnlyDictionary<string, (string Namespace, bool WaitingInPool)>> LeasesAsync()
     {
         var r = await Driver.RequireAsync(new JsonObject { ["op"] = "leases" });
-        return r["leases"]!.AsArray().ToDictionary(l => (string)l!["key"]!, l => (string)l!["namespace"]!);
+        return r["leases"]!.AsArray().ToDictionary(l => (string)l!["key"]!, l => ((string)l!["namespace"]!, (bool)l["waiting_in_pool"]!));
     }
 
-    /// <summary>Sandbox networks that belong to no warm-pool container: none once every sandbox is gone.</summary>
+    /// <summary>Sandbox networks (namespaces, interfaces, nftables objects) of anything but a warm-pool
+    /// container waiting to be taken: none once every sandbox is gone.</summary>
     public async Task<IReadOnlyList<string>> NonPoolLeftoversAsync()
     {
-        var pool = (await LeasesAsync()).Where(l => l.Key.StartsWith("pool-")).ToList();
-        var ids = pool.Select(l => Path.GetFileName(l.Value)[NamespacePrefix.Length..]).ToList();
-        return (await SandboxLeftoversAsync()).Where(l => !ids.Any(l.Contains)).ToList();
+        var waiting = (await LeasesAsync()).Values.Where(l => l.WaitingInPool).Select(l => Path.GetFileName(l.Namespace)[NamespacePrefix.Length..]).ToList();
+        return (await SandboxLeftoversAsync()).Where(l => !waiting.Any(l.Contains)).ToList();
     }
 
     protected override Task<IReadOnlyList<string>> LeftoversBeforeShutdownAsync() => NonPoolLeftoversAsync();

@@ -48,10 +48,10 @@ public sealed class SandboxEgressSpec(NetworkedServerTestbed bed) : IAsyncLifeti
     public async Task A_sandbox_from_the_warm_pool_gets_its_policy_on_the_network_its_pool_container_started_in()
     {
         // the pool's container is ready (its lease made under none) before the create takes it
-        var ready = await NetworkedServerTestbed.EventuallyAsync(bed.LeasesAsync, l => l.Count == 1 && l.Keys.Single().StartsWith("pool-"), TimeSpan.FromSeconds(60));
+        var ready = await NetworkedServerTestbed.EventuallyAsync(bed.LeasesAsync, l => l.Count == 1 && l.Values.Single().WaitingInPool, TimeSpan.FromSeconds(60));
         var poolKey = Assert.Single(ready.Keys);
         var (id, token) = await CreateAsync(OnlyAllowed);
-        Assert.Contains(poolKey, (await bed.LeasesAsync()).Keys);   // still held: by the sandbox now
+        Assert.False((await bed.LeasesAsync())[poolKey].WaitingInPool);   // still held: by the sandbox now
         Assert.DoesNotContain(id, (await bed.LeasesAsync()).Keys);
         Assert.Equal($"served-by {Allowed} | ERR URLError | ERR gaierror", await bed.PythonAsync(id, token, ReachAllowedAndOther));
     }
