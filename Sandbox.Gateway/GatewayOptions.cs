@@ -12,6 +12,8 @@ public sealed record GatewayOptions
     public bool CheckpointStorageEnabled { get; init; }
     /// <summary>Filesystem snapshot storage is configured (FILESYSTEM_SNAPSHOT_* variables).</summary>
     public bool SnapshotStorageEnabled { get; init; }
+    /// <summary>Sandbox hosts give sandboxes a network (RUNSC_DISABLE_NETWORKING=false): policies other than <c>none</c> are possible.</summary>
+    public bool NetworkingEnabled { get; init; }
     /// <summary>Largest WebSocket message a client may send (code included).</summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>Largest request body of POST /execute; larger gets 413.</summary>

@@ -54,11 +54,13 @@ public static class SandboxServer
             registry.DestroyAllAsync(new RunscCli(s.Runsc)).GetAwaiter().GetResult();
         }
         var (checkpoints, snapshots) = StorageWiring.Stores(s);
+        var networks = NetworkWiring.Start(s);
+        if (networks is not null) s = s with { Runsc = s.Runsc with { Networks = networks.Attachments } };
         WarmPool? pool = null;
         if (s.IsSandboxHost && s.WarmPoolSize > 0)
         {
             var log = new NLogLoggerFactory().CreateLogger<WarmPool>();
-            pool = new WarmPool(new RunscCli(s.Runsc), registry, s.WarmPoolSize, s.Sandboxes.StartTimeout, log);
+            pool = new WarmPool(new RunscCli(s.Runsc), registry, s.WarmPoolSize, s.Sandboxes.StartTimeout, log, networks);
         }
         Sandbox.Actors.Catalog.ISandboxCatalog? catalog = null;
         if (s.IsSandboxHost)
@@ -68,8 +70,13 @@ public static class SandboxServer
             catalog = sql;
         }
         var node = new NodeResources(registry, checkpoints, snapshots, pool,
-            new HostCapacity(s.Sandboxes.MaxSandboxes, s.Sandboxes.MaxConcurrentStarts)) { Catalog = catalog };
-        var gatewayOptions = s.Gateway with { CheckpointStorageEnabled = checkpoints is not null, SnapshotStorageEnabled = snapshots is not null };
+            new HostCapacity(s.Sandboxes.MaxSandboxes, s.Sandboxes.MaxConcurrentStarts)) { Catalog = catalog, Networks = networks };
+        if (networks is not null) builder.Services.AddSingleton(networks);
+        if (pool is not null) builder.Services.AddSingleton(pool);
+        var gatewayOptions = s.Gateway with
+        {
+            CheckpointStorageEnabled = checkpoints is not null, SnapshotStorageEnabled = snapshots is not null, NetworkingEnabled = s.Network.Enabled,
+        };
         builder.Services.AddAkka("sandbox", (b, _) => b.ConfigureSandboxNode(s, node));
         builder.Services.AddSingleton(sp =>
         {

@@ -175,6 +175,9 @@ public sealed class SandboxNetworks : IAsyncDisposable, IDnsClients
         return lease;
     }
 
+    /// <summary>The lease of a container key (a warm-pool container's, taken over by its sandbox), or null.</summary>
+    public NetworkLease? Find(string containerKey) => _byKey.GetValueOrDefault(containerKey);
+
     /// <summary>Changes a lease's policy in one nftables transaction: new connections follow it from
     /// the next packet, lookups from the next query.</summary>
     /// <exception cref="NetworkLeaseReleasedException">the lease was released</exception>

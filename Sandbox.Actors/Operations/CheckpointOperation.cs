@@ -10,6 +10,9 @@ namespace Sandbox.Actors.Operations;
 /// </summary>
 public sealed class CheckpointOperation(RunscCli runsc, IObjectStore store, TimeSpan startTimeout)
 {
+    /// <summary>Runs before a restore on the spot (the sandbox's network takes a new lease for it).</summary>
+    public Func<Task>? BeforeRestoreOnTheSpot { get; init; }
+
     public async Task<CheckpointOutcome> RunAsync(SandboxContainer c, string sandboxId, DateTimeOffset now)
     {
         OciBundle.TryDelete(c.Bundle.ImageDir);
@@ -26,6 +29,7 @@ public sealed class CheckpointOperation(RunscCli runsc, IObjectStore store, Time
             var reason = e.GetBaseException().Message;
             try
             {
+                if (BeforeRestoreOnTheSpot is { } renew) await renew();
                 var back = await SandboxContainer.RestoreAsync(runsc, c.Bundle, c.Bundle.ImageDir, startTimeout, CancellationToken.None);
                 return new CheckpointOutcome(null, reason, StillRunning: true, Container: back);
             }

@@ -17,8 +17,8 @@ public sealed record RunscOptions
     public bool IgnoreCgroups { get; init; } = true;
     /// <summary>ptrace by default (the choice: it works on every host; systrap also works here).</summary>
     public string Platform { get; init; } = "ptrace";
-    /// <summary>Sandboxes never get the host's network. This variable is accepted for compatibility; with
-    /// networking "enabled" we still use <c>none</c> until a private per-sandbox network exists.</summary>
+    /// <summary>RUNSC_DISABLE_NETWORKING. Sandboxes never get the host's network: with networking on, the
+    /// node's <see cref="Network.SandboxNetworks"/> gives each container a private one (<see cref="Networks"/>).</summary>
     public bool DisableNetworking { get; init; } = true;
     public bool ReadonlyFilesystem { get; init; }
     public bool Debug { get; init; }

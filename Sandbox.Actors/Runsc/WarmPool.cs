@@ -9,6 +9,11 @@ namespace Sandbox.Actors.Runsc;
 /// HTTP /execute) gets one that is already running. Each container is handed out once and never
 /// returns; the pool refills in the background. Containers are registered like any other, so a crash
 /// leaves nothing that the next start does not sweep.
+/// <para>
+/// On a networked node every container starts in a network lease of its own made under policy
+/// <c>none</c> (gVisor reads a sandbox's interfaces only when it starts), keyed by the container's
+/// pool key: the sandbox that takes it finds the lease by that key and puts it under its policy.
+/// </para>
 /// </summary>
 public sealed class WarmPool : IAsyncDisposable
 {
@@ -16,6 +21,7 @@ public sealed class WarmPool : IAsyncDisposable
     private readonly ContainerRegistry _registry;
     private readonly TimeSpan _startTimeout;
     private readonly ILogger _log;
+    private readonly Network.SandboxNetworks? _networks;
     private readonly ConcurrentQueue<SandboxContainer> _ready = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _refill = new(1, 1);
@@ -23,9 +29,12 @@ public sealed class WarmPool : IAsyncDisposable
 
     public int Size { get; }
     public int Available => _ready.Count;
+    /// <summary>The keys of the containers waiting to be taken.</summary>
+    public IReadOnlyList<string> WaitingKeys => _ready.Select(c => c.ContainerKey).ToList();
 
-    public WarmPool(RunscCli runsc, ContainerRegistry registry, int size, TimeSpan startTimeout, ILogger log)
+    public WarmPool(RunscCli runsc, ContainerRegistry registry, int size, TimeSpan startTimeout, ILogger log, Network.SandboxNetworks? networks = null)
     {
+        _networks = networks;
         _runsc = runsc;
         _registry = registry;
         Size = size;
@@ -64,6 +73,7 @@ public sealed class WarmPool : IAsyncDisposable
                 try
                 {
                     _registry.Add(key);
+                    if (_networks is not null) await _networks.AttachAsync(key, Network.NetworkPolicy.None, _stop.Token);
                     var c = await SandboxContainer.StartAsync(_runsc, key, _startTimeout, _stop.Token);
                     if (_stop.IsCancellationRequested) { await DestroyAsync(c); return; }
                     _ready.Enqueue(c);
@@ -72,6 +82,7 @@ public sealed class WarmPool : IAsyncDisposable
                 catch (Exception e) when (!_stop.IsCancellationRequested)
                 {
                     _registry.Remove(key);
+                    if (_networks?.Find(key) is { } lease) await _networks.ReleaseAsync(lease);
                     _log.LogWarning("Warm pool could not start a container: {Reason}", e.Message);
                     // back off instead of spinning on a broken runsc or rootfs
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(++failures, 5))), _stop.Token).ContinueWith(_ => { });
@@ -91,6 +102,7 @@ public sealed class WarmPool : IAsyncDisposable
     private async Task DestroyAsync(SandboxContainer c)
     {
         await c.DestroyAsync();
+        if (_networks?.Find(c.ContainerKey) is { } lease) await _networks.ReleaseAsync(lease);
         _registry.Remove(c.ContainerKey);
     }
 

@@ -109,6 +109,7 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         CheckpointStore = _host.Checkpoints is not null,
         SnapshotStore = _host.Snapshots is not null,
         ReadonlyFilesystem = _host.Runsc.Options.ReadonlyFilesystem,
+        Networking = _host.Networks is not null,
         NodeShuttingDown = CoordinatedShutdown.Get(Context.System).ShutdownReason is not null,
         // Only a create of a sandbox that does not exist yet takes a slot.
         Admission = input is SandboxProtocol.CreateSandbox && _state.Lifecycle == SandboxLifecycle.New && !_state.Passivating

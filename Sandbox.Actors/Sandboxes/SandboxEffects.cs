@@ -26,7 +26,11 @@ public sealed class SandboxEffects(
     Func<ITimerScheduler> timers, Func<IStash> stash, Func<SandboxState> state)
 {
     /// <summary>A container is running for the sandbox (started, from the pool, or restored).</summary>
-    public sealed record ContainerReady(SandboxContainer? Container, string? Failure, bool Restored);
+    public sealed record ContainerReady(SandboxContainer? Container, string? Failure, bool Restored)
+    {
+        /// <summary>The network lease the container was started or restored in (null without networking).</summary>
+        public Network.NetworkLease? Lease { get; init; }
+    }
 
     public sealed record CheckpointDone(CheckpointOutcome Outcome);
 
@@ -36,6 +40,7 @@ public sealed class SandboxEffects(
     private SandboxContainer? _container;
     private readonly ExecutionProcesses _executions = new();
     private readonly RunnerCalls _calls = new(host.Options.ProcessOutputKeepBytes, host.Runsc.Options.Limits.DiskMb);
+    private readonly NetworkLeases _network = new(host.Networks, why => context.GetLogger().Warning("Sandbox {0}: {1}", sandboxId, why));
     /// <summary>Catalog writes of this sandbox, one after the other (a later summary must not land first).</summary>
     private Task _catalogWrites = Task.CompletedTask;
 
@@ -47,6 +52,7 @@ public sealed class SandboxEffects(
     public object Adopt(ContainerReady m)
     {
         if (m.Container is null) return new ContainerFailed(m.Failure ?? "unknown failure", m.Restored);
+        if (m.Lease is not null) _network.Own(m.Lease);
         Own(m.Container);
         return new ContainerStarted(m.Container.ContainerKey, m.Restored);
     }
@@ -99,7 +105,7 @@ public sealed class SandboxEffects(
         switch (effect)
         {
             case Send m:
-                ((IActorRef)m.To.Handle).Tell(m.Message, self);
+                ((IActorRef)m.To.Handle).Tell(m.Message is SandboxProtocol.SandboxDescription described ? _network.WithUsage(described) : m.Message, self);
                 break;
             case Watch w:
                 context.Watch((IActorRef)w.Client.Handle);
@@ -113,13 +119,16 @@ public sealed class SandboxEffects(
                 break;
             case RestoreContainer r:
                 if (host.Checkpoints is null) self.Tell(new ContainerReady(null, "checkpointing is not enabled on this server", Restored: true));
-                else new RestoreOperation(host.Runsc, host.Checkpoints, host.Options.StartTimeout).RunAsync(sandboxId, r.ContainerKey, r.Checkpoint)
-                    .PipeTo(self, success: c => new ContainerReady(c, null, true), failure: ex => new ContainerReady(null, ex.GetBaseException().Message, true));
+                else _network.LaunchAsync(r.ContainerKey, state().Settings.Network,
+                        () => new RestoreOperation(host.Runsc, host.Checkpoints, host.Options.StartTimeout).RunAsync(sandboxId, r.ContainerKey, r.Checkpoint))
+                    .PipeTo(self, success: x => new ContainerReady(x.Result, null, true) { Lease = x.Lease }, failure: ex => new ContainerReady(null, ex.GetBaseException().Message, true));
                 break;
             case DestroyContainer:
                 var container = _container;
                 Disown();
-                (container?.DestroyAsync() ?? Task.CompletedTask).ContinueWith(t => new ContainerDestroyed(t.Exception?.GetBaseException().Message)).PipeTo(self);
+                var network = _network;
+                (container?.DestroyAsync() ?? Task.CompletedTask)
+                    .ContinueWith(async t => { await network.ReleaseAsync(); return new ContainerDestroyed(t.Exception?.GetBaseException().Message); }).Unwrap().PipeTo(self);
                 break;
             case RemoveLeftovers r:
                 SandboxContainer.DestroyLeftoversAsync(host.Runsc, r.ContainerKey).ContinueWith(_ => new LeftoversRemoved()).PipeTo(self);
@@ -127,6 +136,10 @@ public sealed class SandboxEffects(
             case FreezeContainer fr:
                 host.Runsc.RunAsync(sandboxId, TimeSpan.FromSeconds(10), CancellationToken.None, fr.Freeze ? "pause" : "resume", state().EffectiveContainerKey)
                     .PipeTo(self, success: r => new FreezeDone(r.Ok, r.Ok ? "" : r.Reason, fr.ReplyTo));
+                break;
+
+            case ApplyNetworkPolicy n:
+                _network.Apply(n.Policy);
                 break;
 
             case StartExecution x:
@@ -158,7 +171,10 @@ public sealed class SandboxEffects(
 
             case TakeCheckpoint when _container is { } c && host.Checkpoints is { } store:
                 _calls.Reset();   // the restored runner forgets its open streams: their clients start again
-                new CheckpointOperation(host.Runsc, store, host.Options.StartTimeout).RunAsync(c, sandboxId, DateTimeOffset.UtcNow)
+                var renew = _network;
+                var policy = state().Settings.Network;
+                new CheckpointOperation(host.Runsc, store, host.Options.StartTimeout) { BeforeRestoreOnTheSpot = () => renew.RenewAsync(c.ContainerKey, policy) }
+                    .RunAsync(c, sandboxId, DateTimeOffset.UtcNow)
                     .PipeTo(self, success: o => new CheckpointDone(o), failure: ex => new CheckpointDone(new CheckpointOutcome(null, ex.GetBaseException().Message, true, null)));
                 break;
             case TakeCheckpoint:
@@ -172,8 +188,10 @@ public sealed class SandboxEffects(
                 self.Tell(new ForkImageTaken(null, "the sandbox has no container or the server no checkpoint storage"));
                 break;
             case StartFork sf when host.Checkpoints is { } store:
-                new ForkOperation(host.Runsc, store, host.Options.StartTimeout).StartAsync(sandboxId, sf.ContainerKey, sf.Image, sf.Hostname)
-                    .PipeTo(self, success: c => new ContainerReady(c, null, false), failure: ex => new ContainerReady(null, ex.GetBaseException().Message, false));
+                // a fork is a restore under a lease of its own, with the policy it copied from its source
+                _network.LaunchAsync(sf.ContainerKey, state().Settings.Network,
+                        () => new ForkOperation(host.Runsc, store, host.Options.StartTimeout).StartAsync(sandboxId, sf.ContainerKey, sf.Image, sf.Hostname))
+                    .PipeTo(self, success: x => new ContainerReady(x.Result, null, false) { Lease = x.Lease }, failure: ex => new ContainerReady(null, ex.GetBaseException().Message, false));
                 break;
             case StartFork:
                 self.Tell(new ContainerReady(null, "forks need checkpoint storage, which is not enabled on this server", Restored: false));
@@ -220,6 +238,7 @@ public sealed class SandboxEffects(
             case ContainerGone g:
                 _container?.Bundle.Destroy();
                 Disown();
+                _ = _network.ReleaseAsync();
                 host.Registry.Remove(g.ContainerKey);
                 host.Capacity.Release(sandboxId);
                 break;
@@ -320,11 +339,13 @@ public sealed class SandboxEffects(
         if (snapshot is null && host.Pool?.TryTake() is { } warm)
         {
             _log.Info("Creating sandbox {0} from the warm pool ({1})", sandboxId, warm.ContainerKey);
+            _network.AdoptPoolLease(warm.ContainerKey, state().Settings.Network);
             self.Tell(new ContainerReady(warm, null, Restored: false));
             return;
         }
-        SandboxContainer.StartAsync(host.Runsc, sandboxId, host.Options.StartTimeout, CancellationToken.None, new SnapshotOperation(host.Snapshots).SeedFor(snapshot))
-            .PipeTo(self, success: c => new ContainerReady(c, null, false), failure: ex => new ContainerReady(null, ex.GetBaseException().Message, false));
+        _network.LaunchAsync(sandboxId, state().Settings.Network,
+                () => SandboxContainer.StartAsync(host.Runsc, sandboxId, host.Options.StartTimeout, CancellationToken.None, new SnapshotOperation(host.Snapshots).SeedFor(snapshot)))
+            .PipeTo(self, success: x => new ContainerReady(x.Result, null, false) { Lease = x.Lease }, failure: ex => new ContainerReady(null, ex.GetBaseException().Message, false));
     }
 
     private void Record(Measurement m)
@@ -351,9 +372,14 @@ public sealed class SandboxEffects(
     /// <summary>The actor stopped: a container it still owns is removed (best effort, in the background).</summary>
     public void DestroyOnStop()
     {
-        if (_container is not { } c) return;
+        var network = _network;
+        if (_container is not { } c)
+        {
+            _ = network.ReleaseAsync();
+            return;
+        }
         _container = null;
         var registry = host.Registry;
-        _ = c.DestroyAsync().ContinueWith(_ => registry.Remove(c.ContainerKey));
+        _ = c.DestroyAsync().ContinueWith(async _ => { await network.ReleaseAsync(); registry.Remove(c.ContainerKey); }).Unwrap();
     }
 }

@@ -14,6 +14,8 @@ public sealed record SandboxHostContext(RunscCli Runsc, SandboxHostOptions Optio
     public WarmPool? Pool { get; init; }
     /// <summary>Filesystem snapshot storage; null when snapshots are off.</summary>
     public IObjectStore? Snapshots { get; init; }
+    /// <summary>This node's sandbox networks; null when networking is off (RUNSC_DISABLE_NETWORKING is not false).</summary>
+    public Network.SandboxNetworks? Networks { get; init; }
     /// <summary>Where every sandbox keeps its row (listing, quotas, sweeps); null in tests that need none.</summary>
     public ISandboxCatalog? Catalog { get; init; }
     /// <summary>This node's sandbox slots, shared by every sandbox actor and the host agent.</summary>

@@ -36,6 +36,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(SandboxEvents.Ended)] = "ev-ended.v1",
             [typeof(SandboxEvents.TtlChanged)] = "ev-ttl-changed.v1",
             [typeof(SandboxEvents.Forked)] = "ev-forked.v1",
+            [typeof(SandboxEvents.NetworkPolicyChanged)] = "ev-network-policy-changed.v1",
             [typeof(ExecutionCarryOver)] = "execution-carry-over.v1",
             // commands
             [typeof(CreateSandbox)] = "create",
@@ -60,6 +61,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(PauseSandbox)] = "pause",
             [typeof(ResumeSandbox)] = "resume",
             [typeof(SetSandboxTtl)] = "set-ttl",
+            [typeof(SetSandboxNetwork)] = "set-network",
             [typeof(GetSandboxHistory)] = "get-history",
             [typeof(ForkSandbox)] = "fork",
             [typeof(ForkImage)] = "fork-image",

@@ -18,8 +18,9 @@ public static partial class SandboxDecider
             Passivate(d);
             return;
         }
+        if (NetworkOfCreate(d, c, f) is not { } settings) return;
         d.Measure(new Measurement.Begin(Measurement.Operation.Create));
-        d.Event(new Created(c.SandboxId, c.TokenSha256, c.Settings, f.Now) { Owner = c.Owner });
+        d.Event(new Created(c.SandboxId, c.TokenSha256, settings, f.Now) { Owner = c.Owner });
         d.Event(new CreateAccepted(c.Session));
         d.Log(LogLevel.Info, c.Settings.Fork is { } fork ? $"Creating sandbox {c.SandboxId} as a fork of {fork.SourceId}" : $"Creating sandbox {c.SandboxId}");
         if (c.Settings.Fork is { } origin)

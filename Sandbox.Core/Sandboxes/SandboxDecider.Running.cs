@@ -98,6 +98,9 @@ public static partial class SandboxDecider
                 Touch(d, f);
                 OnSetTtl(d, t, from, f);
                 break;
+            case SetSandboxNetwork n:
+                OnSetNetwork(d, n, from, f);
+                break;
             case ExecutionTimeLimitReached t when s.Foreground?.ExecId == t.ExecId:
                 KillForLimit(d, $"wall-clock limit of {f.Limits.ExecutionTimeLimit.TotalSeconds:0.#} s exceeded");
                 break;
@@ -154,6 +157,9 @@ public static partial class SandboxDecider
                 break;
             case SetSandboxTtl t:
                 OnSetTtl(d, t, from, f);
+                break;
+            case SetSandboxNetwork n:
+                OnSetNetwork(d, n, from, f);
                 break;
             case ExpireIfDue when s.Settings.TtlCountsPaused && s.ExpiresAt is { } at && f.Now >= at:
                 End(d, f, EndedReason.TtlExpired, $"its lifetime ended at {at:u} while it was paused");

@@ -27,6 +27,9 @@ public abstract record SandboxEffect
     /// <summary>`runsc pause` or `runsc resume` for an operator → answered to <paramref name="ReplyTo"/>.</summary>
     public sealed record FreezeContainer(bool Freeze, ClientRef ReplyTo) : SandboxEffect;
 
+    /// <summary>Put the container's network lease under <paramref name="Policy"/> (one nftables transaction, before the answer).</summary>
+    public sealed record ApplyNetworkPolicy(SandboxNetworkPolicy Policy) : SandboxEffect;
+
     // ---- the runner ---------------------------------------------------------------------------------
     /// <summary>Start the execution as a runner process that may push <paramref name="Credit"/> bytes of output
     /// before the client acknowledges any (the output window).</summary>

@@ -35,6 +35,10 @@ public static class SandboxEvents
     /// <summary>The sandbox's lifetime now ends at <paramref name="ExpiresAt"/> (null: no TTL any more).</summary>
     public sealed record TtlChanged(DateTimeOffset? ExpiresAt, DateTimeOffset At) : IJournaledEvent;
 
+    /// <summary>The sandbox's egress policy is now <paramref name="Policy"/> (PUT …/network); it holds for
+    /// every container it runs in from now on, on any node.</summary>
+    public sealed record NetworkPolicyChanged(SandboxNetworkPolicy Policy, DateTimeOffset At) : IJournaledEvent;
+
     /// <summary>Its container is gone without a checkpoint of this run (its host died, or a checkpoint
     /// failed past recovery): the sandbox falls back to its latest checkpoint and is paused on it.</summary>
     public sealed record ContainerLost(string Detail, DateTimeOffset At) : IJournaledEvent;

@@ -10,6 +10,8 @@ public sealed record SandboxFacts
     public bool CheckpointStore { get; init; }
     public bool SnapshotStore { get; init; }
     public bool ReadonlyFilesystem { get; init; }
+    /// <summary>The node gives sandboxes a network of their own (RUNSC_DISABLE_NETWORKING=false).</summary>
+    public bool Networking { get; init; }
     /// <summary>The node runs its coordinated shutdown: its region is handing shards off.</summary>
     public bool NodeShuttingDown { get; init; }
     /// <summary>For a create of a new sandbox: null when the host admitted it (a slot is taken), else why not.</summary>

@@ -82,6 +82,9 @@ public static class SandboxProtocol
     /// <summary>POST …/ttl: the lifetime ends <paramref name="Seconds"/> from now.</summary>
     public sealed record SetSandboxTtl(string SandboxId, Access Access, double Seconds) : IApiCommand;
 
+    /// <summary>PUT …/network: the egress policy (already validated and normalised by the gateway) from now on.</summary>
+    public sealed record SetSandboxNetwork(string SandboxId, Access Access, SandboxNetworkPolicy Policy) : IApiCommand;
+
     /// <summary>GET …/events: the sandbox's history.</summary>
     public sealed record GetSandboxHistory(string SandboxId, Access Access) : IApiCommand;
 

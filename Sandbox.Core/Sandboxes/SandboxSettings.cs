@@ -23,6 +23,9 @@ public sealed record SandboxSettings(
     public bool TtlCountsPaused { get; init; }
     /// <summary>What the idle timeout does: kill (the reference) or pause (needs checkpoints).</summary>
     public IdleAction OnIdle { get; init; } = IdleAction.Kill;
+    /// <summary>Its egress policy (API-v1 §6), changed later by <see cref="SandboxEvents.NetworkPolicyChanged"/>;
+    /// null until the node that creates it fills in its default (and in journals older than networking).</summary>
+    public SandboxNetworkPolicy? Network { get; init; }
 
     /// <summary>Set for a fork: what it starts from (API-v1 §5).</summary>
     public ForkOrigin? Fork { get; init; }
@@ -34,7 +37,7 @@ public sealed record SandboxSettings(
         other is not null && IdleTimeoutSeconds == other.IdleTimeoutSeconds && EnableCheckpoint == other.EnableCheckpoint &&
         AutoCheckpointOnIdle == other.AutoCheckpointOnIdle && EnableHandoff == other.EnableHandoff &&
         FilesystemSnapshotName == other.FilesystemSnapshotName && DeleteOnDetach == other.DeleteOnDetach &&
-        TtlSeconds == other.TtlSeconds && TtlCountsPaused == other.TtlCountsPaused && OnIdle == other.OnIdle &&
+        TtlSeconds == other.TtlSeconds && TtlCountsPaused == other.TtlCountsPaused && OnIdle == other.OnIdle && Equals(Network, other.Network) &&
         Equals(Fork, other.Fork) &&
         Labels.Count == other.Labels.Count && Labels.All(kv => other.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
 

@@ -121,6 +121,7 @@ public sealed record SandboxState
             NextExecId = LatestCheckpoint?.Execution?.NextExecId ?? NextExecId,
             LastExecKilled = LatestCheckpoint?.Execution?.LastExecKilled ?? false,
         }, r.At, r.ByApi ? "resumed" : "restored", $"on {r.Node}"),
+        NetworkPolicyChanged n => Record(this with { Settings = Settings with { Network = n.Policy } }, n.At, "network_policy_changed", n.Policy.Describe()),
         TtlChanged t => Record(this with { ExpiresAt = t.ExpiresAt }, t.At, "ttl_changed", t.ExpiresAt is { } x ? $"expires at {x:O}" : "no TTL"),
         ContainerLost l => Record(this with
         {

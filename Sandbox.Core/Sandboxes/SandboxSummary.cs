@@ -27,13 +27,21 @@ public sealed record SandboxSummary(
     public static SandboxSummary Of(SandboxState s) => new(
         s.SandboxId, s.StateName, s.Owner, s.Settings.Labels, s.Lifecycle == SandboxLifecycle.Running ? s.Node : null, s.CreatedAt,
         s.LastActivity == default ? s.CreatedAt : s.LastActivity, s.ExpiresAt, s.EndedAt, s.EndedReason?.ToApiName(), s.EndedDetail,
-        s.Settings.IdleTimeoutSeconds, s.Settings.OnIdle, s.Settings.EnableCheckpoint, s.JournalVersion);
+        s.Settings.IdleTimeoutSeconds, s.Settings.OnIdle, s.Settings.EnableCheckpoint, s.JournalVersion) { Network = s.Settings.Network };
+
+    /// <summary>Its egress policy (null in journals older than networking: the node's default).</summary>
+    public SandboxNetworkPolicy? Network { get; init; }
+    /// <summary>Bytes it sent and received beyond its node since its container last started or was restored;
+    /// filled in by its node when it answers a description (null: no network lease now).</summary>
+    public long? NetworkBytesSent { get; init; }
+    public long? NetworkBytesReceived { get; init; }
 
     public bool Equals(SandboxSummary? o) =>
         o is not null && SandboxId == o.SandboxId && State == o.State && Owner == o.Owner && Node == o.Node && CreatedAt == o.CreatedAt &&
         LastActivityAt == o.LastActivityAt && ExpiresAt == o.ExpiresAt && EndedAt == o.EndedAt && EndedReason == o.EndedReason &&
         EndedDetail == o.EndedDetail && IdleTimeoutSeconds == o.IdleTimeoutSeconds && OnIdle == o.OnIdle &&
-        EnableCheckpoint == o.EnableCheckpoint && Version == o.Version && Labels.SequenceEqual(o.Labels);
+        EnableCheckpoint == o.EnableCheckpoint && Version == o.Version && Labels.SequenceEqual(o.Labels) && Equals(Network, o.Network) &&
+        NetworkBytesSent == o.NetworkBytesSent && NetworkBytesReceived == o.NetworkBytesReceived;
 
     public override int GetHashCode() => HashCode.Combine(SandboxId, State, Version);
 }

@@ -31,6 +31,13 @@ public static class CreateRequestRules
         if (onIdle is null) return new ApiError(ApiErrorKind.Invalid, $"on_idle must be \"kill\" or \"pause\", not \"{r.OnIdle}\".", "on_idle");
         if (onIdle == IdleAction.Pause && !r.EnableCheckpoint)
             return new ApiError(ApiErrorKind.Invalid, "on_idle \"pause\" needs \"enable_checkpoint\": true (a pause is a checkpoint).", "on_idle");
+        SandboxNetworkPolicy? network = null;   // none given: the node's default (§6)
+        if (r.Network is { } requested)
+        {
+            var parsed = NetworkPolicyRules.Parse(requested, options, "network");
+            if (!parsed.Ok) return parsed.Error;
+            network = parsed.Value;
+        }
         var settings = new SandboxSettings(r.IdleTimeout is > 0 ? r.IdleTimeout : null, r.EnableCheckpoint, false, false,
             r.FilesystemSnapshotName is { Length: > 0 } n ? n : null, false)
         {
@@ -38,6 +45,7 @@ public static class CreateRequestRules
             TtlSeconds = r.TtlSeconds,
             TtlCountsPaused = r.TtlCountsPaused,
             OnIdle = onIdle.Value,
+            Network = network,
         };
         if (options.CreationRefusal(settings) is { } refusal)
             return new ApiError(ApiErrorKind.Conflict, refusal, r.EnableCheckpoint && !options.CheckpointStorageEnabled ? "enable_checkpoint" : "filesystem_snapshot_name");

@@ -86,6 +86,7 @@ public sealed partial class SandboxApi(SandboxGateway gateway) : ISandboxApi
         Labels = s.Labels,
         CreatedAt = s.CreatedAt,
         ExpiresAt = s.ExpiresAt,
+        Network = NetworkPolicyRules.View(s),
         Node = s.Node,
         LastActivityAt = s.LastActivityAt,
         IdleTimeout = s.IdleTimeoutSeconds,

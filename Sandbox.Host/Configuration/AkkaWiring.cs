@@ -25,6 +25,8 @@ public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.St
 {
     /// <summary>The sandbox catalog (shared by every node of a deployment through the journal's database).</summary>
     public Sandbox.Actors.Catalog.ISandboxCatalog? Catalog { get; init; }
+    /// <summary>This node's sandbox networks (started with the node); null when networking is off.</summary>
+    public Sandbox.Actors.Network.SandboxNetworks? Networks { get; init; }
 }
 
 /// <summary>The node's Akka wiring as small composable steps (tests reuse them).</summary>
@@ -127,6 +129,8 @@ public static class AkkaWiring
                     {
                         if (node.Pool is not null) await node.Pool.DisposeAsync();
                         await node.Registry.DestroyAllAsync(runsc);
+                        // after the containers: their namespaces, veths, addresses and rules, and the node's table
+                        if (node.Networks is not null) await node.Networks.DisposeAsync();
                         return Akka.Done.Instance;
                     });
             });
@@ -146,6 +150,7 @@ public static class AkkaWiring
             Pool = node.Pool,
             Capacity = node.Capacity,
             Catalog = node.Catalog,
+            Networks = node.Networks,
         };
 
     private static Akka.Event.LogLevel AkkaLogLevel(string level) => level.ToUpperInvariant() switch

@@ -208,20 +208,24 @@ public class V1SandboxesSpec(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
-    public async Task The_network_policy_is_shown_and_replaced()
+    public async Task On_a_server_without_networking_the_policy_is_none_and_egress_is_a_conflict_naming_the_variable()
     {
         using var v1 = new V1Http(server);
-        var (id, token, created) = await v1.CreateAsync(new { idle_timeout = 120, network = new { egress = "none" } });
-        Assert.Equal("none", created.GetProperty("network").GetProperty("egress").GetString());
-        var a = await v1.SendAsync(HttpMethod.Put, $"/v1/sandboxes/{id}/network", new { egress = "allow_list", allow = new[] { "203.0.113.0/24", "pypi.org" }, deny = new[] { "203.0.113.7/32" } }, token);
-        Assert.Equal(HttpStatusCode.OK, a.Status);
-        Assert.Equal("allow_list", a.Json.GetProperty("egress").GetString());
+        var (id, token, created) = await v1.CreateAsync(new { idle_timeout = 120 });
+        Assert.Equal("none", created.GetProperty("network").GetProperty("egress").GetString());   // the default without networking
+
+        var atCreate = await v1.PostAsync("/v1/sandboxes", new { network = new { egress = "allow_all" } });
+        Assert.Contains("RUNSC_DISABLE_NETWORKING", atCreate.Problem(HttpStatusCode.Conflict));
+        Assert.Equal("network.egress", atCreate.Field);
+        var put = await v1.SendAsync(HttpMethod.Put, $"/v1/sandboxes/{id}/network", new { egress = "allow_list", allow = new[] { "203.0.113.0/24", "pypi.org" } }, token);
+        Assert.Contains("RUNSC_DISABLE_NETWORKING", put.Problem(HttpStatusCode.Conflict));
+
+        var none = await v1.SendAsync(HttpMethod.Put, $"/v1/sandboxes/{id}/network", new { egress = "none", deny = new[] { "203.0.113.7" } }, token);
+        Assert.Equal(HttpStatusCode.OK, none.Status);
         var shown = (await v1.GetAsync($"/v1/sandboxes/{id}", token)).Json.GetProperty("network");
-        Assert.Equal("allow_list", shown.GetProperty("egress").GetString());
-        Assert.Contains("pypi.org", shown.GetProperty("allow").EnumerateArray().Select(e => e.GetString()));
-        Assert.True(shown.TryGetProperty("bytes_sent", out _));
+        Assert.Equal(("none", "203.0.113.7/32", 0L), (shown.GetProperty("egress").GetString(), shown.GetProperty("deny")[0].GetString(), shown.GetProperty("bytes_sent").GetInt64()));
         var bad = await v1.SendAsync(HttpMethod.Put, $"/v1/sandboxes/{id}/network", new { egress = "allow_list", allow = new[] { "not a cidr or name!" } }, token);
-        bad.Problem(HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("not a cidr or name!", bad.Problem(HttpStatusCode.UnprocessableEntity));
         Assert.StartsWith("allow", bad.Field);
         await v1.DeleteAsync($"/v1/sandboxes/{id}", token);
     }

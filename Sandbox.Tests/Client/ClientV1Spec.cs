@@ -147,9 +147,11 @@ public class ClientV1Spec(ServerFixture server) : IClassFixture<ServerFixture>
             Assert.Equal("shared", await f.Files.ReadTextAsync("/state"));
             await f.DeleteAsync();
         }
-        var policy = await sandbox.SetNetworkAsync(NetworkPolicy.AllowList("203.0.113.0/24"));
-        Assert.Equal("allow_list", policy.Egress);
-        Assert.Equal("allow_list", (await sandbox.GetAsync()).Network!.Egress);
+        // this server runs without networking (RUNSC_DISABLE_NETWORKING unset): only none is possible
+        await Assert.ThrowsAsync<Sandbox.Client.SandboxConflictException>(() => sandbox.SetNetworkAsync(NetworkPolicy.AllowList("203.0.113.0/24")));
+        var policy = await sandbox.SetNetworkAsync(NetworkPolicy.None);
+        Assert.Equal("none", policy.Egress);
+        Assert.Equal("none", (await sandbox.GetAsync()).Network!.Egress);
         await sandbox.DeleteAsync();
     }
 

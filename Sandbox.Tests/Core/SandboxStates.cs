@@ -17,9 +17,9 @@ public static class SandboxStates
     public static readonly ClientRef Operator = new("operator");
     public static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
 
-    public static SandboxFacts Facts(DateTimeOffset? now = null, HostRefusal? admission = null) => new()
+    public static SandboxFacts Facts(DateTimeOffset? now = null, HostRefusal? admission = null, bool networking = false) => new()
     {
-        Now = now ?? T0, Node = "node-a", CheckpointStore = true, SnapshotStore = true, Admission = admission,
+        Now = now ?? T0, Node = "node-a", CheckpointStore = true, SnapshotStore = true, Admission = admission, Networking = networking,
     };
 
     /// <summary>Decides and applies, as the actor does.</summary>
@@ -82,7 +82,11 @@ public static class SandboxStates
         new ResumeSandbox(Id, Access.Operator), new SetSandboxTtl(Id, Access.Operator, 60), new GetSandboxHistory(Id, Access.Operator),
         new ForkSandbox(Id, Access.Operator, 2), new ForkSandbox(Id, Access.Operator, 17),
         new SandboxCalls.StatFile(Id, Access.Operator, "/etc"), new SandboxCalls.EndTransfer(Id, Access.Operator, "upload-1"),
+        new SetSandboxNetwork(Id, WithToken, SandboxNetworkPolicy.None), new SetSandboxNetwork(Id, WithToken, SandboxNetworkPolicy.AllowAll),
     ];
+
+    /// <summary>What an API caller with the sandbox's token presents.</summary>
+    public static Access WithToken => new(null, TokenHash, KeysConfigured: false);
 
     /// <summary>Every signal the sandbox's own effects and runner can send.</summary>
     public static IEnumerable<object> Signals() =>

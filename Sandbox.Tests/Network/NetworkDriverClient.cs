@@ -30,11 +30,12 @@ public sealed class NetworkDriverClient : IAsyncDisposable
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
     public int Pid => _process.Id;
 
-    public static async Task<NetworkDriverClient> StartAsync(string ns, IReadOnlyDictionary<string, string> env)
+    /// <param name="verb">which node process: the driver, or a whole server (<see cref="NetworkServerNode"/>)</param>
+    public static async Task<NetworkDriverClient> StartAsync(string ns, IReadOnlyDictionary<string, string> env, string verb = NetworkNodeDriver.Verb)
     {
         var dll = typeof(NetworkNodeDriver).Assembly.Location;
         var psi = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", ns, "dotnet", dll, NetworkNodeDriver.Verb }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "netns", "exec", ns, "dotnet", dll, verb }) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env) psi.Environment[k] = v;
         var client = new NetworkDriverClient(Process.Start(psi)!);
         var ready = await Task.WhenAny(client._ready.Task, Task.Delay(TimeSpan.FromSeconds(60)), client._process.WaitForExitAsync());

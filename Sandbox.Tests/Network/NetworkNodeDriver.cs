@@ -11,7 +11,7 @@ using Sandbox.Actors.Runsc;
 namespace Sandbox.Tests.Network;
 
 /// <summary>
-/// The node under test until the lead wires the network into the sandbox actor: a separate process
+/// The network module's node under test without sandbox actors (SandboxEgressSpec runs a whole server): a separate process
 /// (runsc is its child) started inside the test's node namespace, driving real sandboxes through
 /// <see cref="SandboxNetworks"/>, <see cref="RunscCli"/> and <see cref="SandboxContainer"/>. It reads one
 /// JSON request per line on stdin and answers one JSON line (with the request's id) on stdout;

@@ -42,6 +42,16 @@ public class NetworkTestbed : IAsyncLifetime
     /// sandbox network may be left.</summary>
     protected virtual int PreparedSlots => 0;
 
+    /// <summary>The node process under test: <see cref="NetworkNodeDriver"/> unless a testbed runs a whole server.</summary>
+    protected virtual string NodeVerb => NetworkNodeDriver.Verb;
+
+    /// <summary>Variables the node under test gets beyond the testbed's own.</summary>
+    protected virtual IReadOnlyDictionary<string, string> NodeEnvironment => new Dictionary<string, string>();
+
+    /// <summary>What of a sandbox network is left just before the node stops (none by default; a node
+    /// with a warm pool keeps its pool containers' networks).</summary>
+    protected virtual Task<IReadOnlyList<string>> LeftoversBeforeShutdownAsync() => SandboxLeftoversAsync();
+
     /// <summary>Starts a long-running process in one of the testbed's namespaces; stopped at the end.</summary>
     public async Task<System.Diagnostics.Process> StartInAsync(string ns, string? readyLine, params string[] command)
     {
@@ -55,7 +65,7 @@ public class NetworkTestbed : IAsyncLifetime
         Dir = Path.Combine(Path.GetTempPath(), "sandbox-net-" + _tag);
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Directory.CreateDirectory(Dir);
         await NetnsCommand.RunAsync(null, "ip", "netns", "add", InternetNs);
@@ -113,7 +123,7 @@ public class NetworkTestbed : IAsyncLifetime
     public Task<NetworkDriverClient> StartAnotherDriverAsync(IReadOnlyDictionary<string, string> extra) => StartDriverAsync(extra);
 
     private Task<NetworkDriverClient> StartDriverAsync(IReadOnlyDictionary<string, string>? extra = null) =>
-        NetworkDriverClient.StartAsync(NodeNs, new Dictionary<string, string>(Environment(extra)));
+        NetworkDriverClient.StartAsync(NodeNs, new Dictionary<string, string>(Environment(extra)), NodeVerb);
 
     private IEnumerable<KeyValuePair<string, string>> Environment(IReadOnlyDictionary<string, string>? extra)
     {
@@ -130,6 +140,7 @@ public class NetworkTestbed : IAsyncLifetime
             ["TEST_NETWORK_MAX_CONNECTIONS"] = MaxConnections.ToString(),
             ["TEST_NETWORK_DNS_PER_SECOND"] = "20",
         };
+        foreach (var (k, v) in NodeEnvironment) env[k] = v;
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;
         return env;
     }
@@ -184,7 +195,7 @@ public class NetworkTestbed : IAsyncLifetime
         return found;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         var problems = new List<string>();
         if (Driver is not null)
@@ -193,7 +204,7 @@ public class NetworkTestbed : IAsyncLifetime
             if (PreparedSlots == 0)
                 try
                 {
-                    var leftovers = await SandboxLeftoversAsync();
+                    var leftovers = await LeftoversBeforeShutdownAsync();
                     problems.AddRange(leftovers.Select(l => "before shutdown: " + l));
                 }
                 catch (Exception e) { problems.Add("leak check failed: " + e.Message); }
