@@ -17,6 +17,8 @@ catch (InvalidConfigurationException e)
 }
 app.Logger.LogInformation("gVisor sandbox host listening on http://{Host}:{Port} (roles: {Roles}, data: {DataDir}, remoting: {Tls})",
     settings.Host, settings.Port, string.Join(",", settings.Roles), settings.DataDir, settings.Tls.Enabled ? "mutual TLS" : "plain TCP");
+if (settings.Runsc.IgnoreCgroups)
+    app.Logger.LogWarning("Running without cgroups (RUNSC_IGNORE_CGROUPS): {Lost}", Sandbox.Actors.Runsc.HostCgroups.WhatIsLost);
 try
 {
     await app.RunAsync();

@@ -70,7 +70,7 @@ public class ResourceLimitsConfigSpec
     [Fact]
     public void With_cgroups_ignored_the_spec_has_no_resources_since_runsc_would_not_apply_them()
     {
-        Assert.Null(Spec(From(("SANDBOX_MEMORY_LIMIT_MB", "300")))["linux"]!["resources"]);
+        Assert.Null(Spec(From(("RUNSC_IGNORE_CGROUPS", "true"), ("SANDBOX_MEMORY_LIMIT_MB", "300")))["linux"]!["resources"]);
     }
 
     [Fact]

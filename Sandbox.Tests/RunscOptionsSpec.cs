@@ -14,13 +14,22 @@ public class RunscOptionsSpec
     [Fact]
     public void Defaults_follow_the_protocol_with_ptrace_and_no_network()
     {
-        var o = From();
+        var o = From(("RUNSC_IGNORE_CGROUPS", "true"));
         Assert.Equal("ptrace", o.Platform);
-        Assert.True(o.IgnoreCgroups);
         Assert.Equal("/tmp/runsc_root_sandbox-x", o.RootDirFor("sandbox-x"));
         Assert.Equal("/tmp/runsc_bundle_sandbox-x", o.BundleDirFor("sandbox-x"));
         var args = new RunscCli(o).StartInfo("sandbox-x", "list").ArgumentList.ToList();
         Assert.Equal(["--root=/tmp/runsc_root_sandbox-x", "--ignore-cgroups", "--platform=ptrace", "--network=none", "--overlay2=none", "list"], args);
+    }
+
+    [Fact]
+    public void By_default_sandboxes_get_host_cgroups_wherever_the_host_has_them()
+    {
+        var o = From();
+        Assert.Equal(!HostCgroups.Usable, o.IgnoreCgroups);
+        Assert.Equal(!HostCgroups.Usable, new RunscOptions().IgnoreCgroups);   // settings built in code too
+        // this machine has them (cgroup v1 is mounted): its sandboxes' limits hold on the host
+        if (Directory.Exists("/sys/fs/cgroup/memory")) Assert.DoesNotContain("--ignore-cgroups", new RunscCli(o).StartInfo("sandbox-x", "list").ArgumentList);
     }
 
     [Fact]

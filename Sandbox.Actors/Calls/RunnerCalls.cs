@@ -230,7 +230,7 @@ public sealed class RunnerCalls(long processOutputKeepBytes, int diskLimitMb)
     {
         OutputChunk c => new OutputFacts(c.Stream switch { OutputStream.Stderr => "stderr", OutputStream.Pty => "pty", _ => "stdout" }, c.Offset, c.Bytes),
         OutputGap g => new OutputFacts("gap", g.Offset, DroppedBytes: g.DroppedBytes),
-        OutputExit x => new OutputFacts("exit", x.Offset, ExitCode: x.Status.ExitCode, Signal: x.Status.Signal),
+        OutputExit x => new OutputFacts("exit", x.Offset, ExitCode: x.Status.ExitCode, Signal: x.Status.Signal, TimedOut: x.Status.TimedOut),
         _ => throw new InvalidOperationException($"unknown output record {r.GetType().Name}"),
     };
 

@@ -14,7 +14,9 @@ public sealed record RunscOptions
     /// <summary>Per-sandbox OCI bundle in <c>&lt;base&gt;/runsc_bundle_&lt;sandbox_id&gt;</c>: deterministic, because
     /// <c>runsc restore</c> needs the bundle path the checkpoint was taken with.</summary>
     public string BundleDirBase { get; init; } = "/tmp";
-    public bool IgnoreCgroups { get; init; } = true;
+    /// <summary>runsc --ignore-cgroups: by default only where the host has no usable cgroups (then the
+    /// sandbox's memory and CPU limits do not hold on the host; the node says so at start).</summary>
+    public bool IgnoreCgroups { get; init; } = !HostCgroups.Usable;
     /// <summary>ptrace by default (the choice: it works on every host; systrap also works here).</summary>
     public string Platform { get; init; } = "ptrace";
     /// <summary>RUNSC_DISABLE_NETWORKING. Sandboxes never get the host's network: with networking on, the

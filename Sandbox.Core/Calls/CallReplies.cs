@@ -43,4 +43,4 @@ public sealed record ProcessFacts(string ProcessId, int Pid, IReadOnlyList<strin
     bool Pty, DateTimeOffset StartedAt, DateTimeOffset? EndedAt);
 
 /// <param name="Stream">stdout, stderr, pty, gap or exit.</param>
-public sealed record OutputFacts(string Stream, long Offset, byte[]? Bytes = null, int? ExitCode = null, string? Signal = null, long? DroppedBytes = null);
+public sealed record OutputFacts(string Stream, long Offset, byte[]? Bytes = null, int? ExitCode = null, string? Signal = null, long? DroppedBytes = null, bool TimedOut = false);

@@ -10,6 +10,8 @@ public sealed record OutputRecord(string Stream, long Offset, byte[]? Bytes = nu
     public int? ExitCode { get; init; }
     public string? Signal { get; init; }
     public long? DroppedBytes { get; init; }
+    /// <summary>With <c>exit</c>: the process's timeout ended it.</summary>
+    public bool TimedOut { get; init; }
     /// <summary>The offset just past this record: where to resume from after a dropped connection.</summary>
     public long End => Offset + (Bytes?.Length ?? 0);
 }

@@ -139,6 +139,6 @@ public sealed partial class SandboxApi
 
     private static OutputRecord View(OutputFacts f) => new(f.Stream, f.Offset, f.Bytes)
     {
-        ExitCode = f.ExitCode, Signal = f.Signal, DroppedBytes = f.DroppedBytes,
+        ExitCode = f.ExitCode, Signal = f.Signal, DroppedBytes = f.DroppedBytes, TimedOut = f.TimedOut,
     };
 }

@@ -62,6 +62,7 @@ public static class CodeRunner
                     case "exit":
                         exitCode = r.ExitCode;
                         signal = r.Signal;
+                        timedOut = r.TimedOut;   // the runner enforces the timeout and says so
                         break;
                 }
                 if (r.Stream == "exit") break;

@@ -5,8 +5,8 @@ using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Lifecycle;
 
-/// <summary>Forks end to end (issue 15): memory, processes and files of the moment; their own
-/// hostname and entropy; the source goes on.</summary>
+/// <summary>Forks and pauses end to end (issues 13, 15): memory, processes and files of the moment;
+/// forks have their own hostname and entropy; the source goes on; processes outlive a pause.</summary>
 public class ForkSpec(ServerFixture server) : IClassFixture<ServerFixture>
 {
     private const string Counter = "import time\ni = 0\nwhile True:\n    print(f'tick-{i}', flush=True)\n    i += 1\n    time.sleep(0.05)";
@@ -66,6 +66,23 @@ public class ForkSpec(ServerFixture server) : IClassFixture<ServerFixture>
         Assert.Equal("count", (await v1.PostAsync($"/v1/sandboxes/{id}/fork", new { count = 17 }, token)).Field);
         Assert.Equal("count", (await v1.PostAsync($"/v1/sandboxes/{id}/fork", new { count = 0 }, token)).Field);
         await v1.DeleteAsync($"/v1/sandboxes/{forkId}", forkToken);
+        await v1.DeleteAsync($"/v1/sandboxes/{id}", token);
+    }
+
+    [Fact]
+    public async Task A_background_process_keeps_its_output_and_offsets_across_a_pause_and_goes_on_after_a_resume_by_reading_it()
+    {
+        using var v1 = new V1Http(server);
+        var (id, token, _) = await v1.CreateAsync(new { idle_timeout = 120, enable_checkpoint = true });
+        var pid = (await v1.PostAsync($"/v1/sandboxes/{id}/processes", new { language = "python", code = Counter }, token)).Json.GetProperty("process_id").GetString()!;
+        var before = await TicksAsync(v1, id, token, pid, atLeast: 10);
+        Assert.Equal(HttpStatusCode.OK, (await v1.PostAsync($"/v1/sandboxes/{id}/pause", token: token)).Status);
+        Assert.Equal("paused", (await v1.GetAsync($"/v1/sandboxes/{id}", token)).Json.GetProperty("state").GetString());
+        // reading the output resumes it; the log is the one from before, and it grows on
+        var after = await TicksAsync(v1, id, token, pid, atLeast: before.Count + 20);
+        Assert.Equal(before, after.Take(before.Count));
+        Assert.Equal(Enumerable.Range(0, after.Count).Select(i => $"tick-{i}"), after);
+        Assert.Equal("running", (await v1.GetAsync($"/v1/sandboxes/{id}", token)).Json.GetProperty("state").GetString());
         await v1.DeleteAsync($"/v1/sandboxes/{id}", token);
     }
 

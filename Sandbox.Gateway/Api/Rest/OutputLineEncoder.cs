@@ -21,7 +21,7 @@ public sealed class OutputLineEncoder(bool base64)
         if (!isData)
         {
             foreach (var l in Flush()) yield return l;
-            yield return new OutputLine(r.Stream, r.Offset) { ExitCode = r.ExitCode, Signal = r.Signal, DroppedBytes = r.DroppedBytes };
+            yield return new OutputLine(r.Stream, r.Offset) { ExitCode = r.ExitCode, Signal = r.Signal, DroppedBytes = r.DroppedBytes, TimedOut = r.TimedOut ? true : null };
             yield break;
         }
         if (base64)

@@ -13,6 +13,8 @@ public sealed record OutputLine(string Stream, long Offset)
     public int? ExitCode { get; init; }
     /// <summary>With stream exit: the signal that ended the process, if one did.</summary>
     public string? Signal { get; init; }
+    /// <summary>With stream exit: true when its timeout_seconds ended it (absent otherwise).</summary>
+    public bool? TimedOut { get; init; }
     /// <summary>With stream gap: how many bytes before this offset are no longer kept.</summary>
     public long? DroppedBytes { get; init; }
 }
