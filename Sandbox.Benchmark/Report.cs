@@ -108,7 +108,7 @@ public sealed record BenchmarkReport
             else
             {
                 text.AppendLine($"density: {d.SandboxesHeld} of {d.SandboxesRequested} idle sandboxes held ({d.CreateErrors} create errors), created {d.CreateConcurrency} at a time in {d.CreateWallSeconds:0.0} s = {d.CreatesPerSecond:0.00}/s, create p50 {Ms(d.CreateP50Ms)} / p95 {Ms(d.CreateP95Ms)} ms");
-                text.AppendLine($"  per sandbox: {d.MibPerSandbox:0.0} MiB (gVisor PSS + server RSS), {d.MemAvailableMibPerSandbox:0.0} MiB of MemAvailable, {d.HostTasksPerSandbox} host tasks");
+                text.AppendLine($"  per sandbox: {d.MibPerSandbox:0.0} MiB ({d.GvisorPssMibPerSandbox:0.0} gVisor PSS + {d.ServerRssMibPerSandbox:0.0} server RSS), {d.MemAvailableMibPerSandbox:0.0} MiB of MemAvailable, {d.HostTasksPerSandbox} host tasks");
                 text.AppendLine($"  exec of one sandbox while all are held: p50 {Ms(d.ExecP50Ms)} / p95 {Ms(d.ExecP95Ms)} ms ({d.ExecsWhileHeld} execs, {d.ExecErrors} errors)");
                 foreach (var (kind, count) in d.ErrorKinds) text.AppendLine($"  error: {count} x {kind}");
             }

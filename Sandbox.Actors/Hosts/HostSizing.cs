@@ -7,7 +7,7 @@ namespace Sandbox.Actors.Hosts;
 /// How many sandboxes a host takes when SANDBOX_HOST_MAX_SANDBOXES is not set: as many idle
 /// sandboxes as its memory, disk and task limit hold, while a few sandboxes (one per core, at least
 /// two) can still fill their limits at once. The limits are caps, not reservations: an idle sandbox
-/// costs about 33 MiB of host memory, while its memory and disk limits are a GiB each, so sizing by
+/// costs about 48 MiB of host memory, while its memory and disk limits are a GiB each, so sizing by
 /// the limits alone would leave a 24 GiB machine with ten sandboxes. Per resource:
 /// <code>
 /// sandboxes = (usable − burst × a full sandbox) / an idle sandbox
@@ -17,14 +17,15 @@ namespace Sandbox.Actors.Hosts;
 /// </summary>
 public static class HostSizing
 {
-    /// <summary>Host memory of one idle sandbox (sentry, gofer, ptrace stubs, resident runner): 33 MiB
-    /// measured with runsc 20240729 on ptrace (PSS), plus a fifth for margin.</summary>
-    public const int IdleSandboxMb = 40;
+    /// <summary>Host memory of one idle sandbox (sentry, gofer, ptrace stubs, resident runner, and the kernel's
+    /// page tables and buffers for them): measured with runsc 20240729 on ptrace as a fall of MemAvailable of
+    /// 46–49 MiB per sandbox with 100 and 200 held (their processes' PSS alone: 42 MiB).</summary>
+    public const int IdleSandboxMb = 48;
     /// <summary>Disk one idle sandbox may need under the data directory: its checkpoint when it is paused
     /// (about its memory) and its journal rows.</summary>
     public const int IdleSandboxDiskMb = 40;
     /// <summary>Host tasks (processes plus threads) of one idle sandbox: runsc, gofer, sentry threads and
-    /// the ptrace stubs, measured at about 45, plus margin.</summary>
+    /// the ptrace stubs, measured at 42–43, plus a third for margin.</summary>
     public const int IdleSandboxTasks = 56;
     /// <summary>The largest capacity a host takes (that of SANDBOX_HOST_MAX_SANDBOXES; the task limit keeps sizing far below it).</summary>
     public const int Ceiling = 100_000;

@@ -23,6 +23,9 @@ public sealed record DensityResult
     public double? CreateP95Ms { get; init; }
     /// <summary>(gVisor's summed PSS + the server's RSS) growth per held sandbox.</summary>
     public double? MibPerSandbox { get; init; }
+    /// <summary>The two parts of <see cref="MibPerSandbox"/>: gVisor's processes (summed PSS) and the server process (RSS).</summary>
+    public double? GvisorPssMibPerSandbox { get; init; }
+    public double? ServerRssMibPerSandbox { get; init; }
     /// <summary>The machine's MemAvailable fall per held sandbox (includes whatever else ran meanwhile).</summary>
     public double? MemAvailableMibPerSandbox { get; init; }
     public int? HostTasksPerSandbox { get; init; }
@@ -92,6 +95,8 @@ public static class DensityScenario
                 CreateP50Ms = c.P50Ms,
                 CreateP95Ms = c.P95Ms,
                 MibPerSandbox = Per((runscAfter.PssBytes - runscBefore.PssBytes + serverAfter.RssBytes - serverBefore.RssBytes) / BytesPerMib),
+                GvisorPssMibPerSandbox = Per((runscAfter.PssBytes - runscBefore.PssBytes) / BytesPerMib),
+                ServerRssMibPerSandbox = Per((serverAfter.RssBytes - serverBefore.RssBytes) / BytesPerMib),
                 MemAvailableMibPerSandbox = Per((availableBefore - availableAfter) / BytesPerMib),
                 HostTasksPerSandbox = count > 0 ? (tasksAfter - tasksBefore) / count : null,
                 ExecsWhileHeld = e.Count + e.Errors,

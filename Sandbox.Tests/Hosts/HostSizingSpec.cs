@@ -17,14 +17,13 @@ public class HostSizingSpec
     private static readonly ResourceLimits Defaults = new();
 
     [Fact]
-    public void A_24_GiB_two_core_host_with_the_default_limits_holds_at_least_400_idle_sandboxes_bound_by_its_memory()
+    public void A_24_GiB_two_core_host_with_the_default_limits_holds_its_free_memory_in_idle_sandboxes_less_room_for_two_at_their_limits()
     {
         var plan = HostSizing.Plan(ThisMachine, Defaults, configured: null);
-        // (23 GiB available − 1.2 GiB reserve (5 %) − 2 × (1024 MiB memory + 1024 MiB layer)) / 40 MiB
-        Assert.Equal(455, plan.Sandboxes);
-        Assert.True(plan.Sandboxes >= 400);
+        // (23 GiB available − 1.2 GiB reserve (5 %) − 2 × (1024 MiB memory + 1024 MiB layer)) / 48 MiB
+        Assert.Equal(379, plan.Sandboxes);
         Assert.Equal(CapacityBound.Memory, plan.BoundBy);
-        Assert.Contains("40 MiB per idle sandbox = 455", plan.Explanation);
+        Assert.Contains("48 MiB per idle sandbox = 379", plan.Explanation);
     }
 
     [Fact]
@@ -34,15 +33,15 @@ public class HostSizingSpec
         Assert.Equal(64, plan.Sandboxes);
         Assert.Equal(CapacityBound.Configured, plan.BoundBy);
         Assert.Contains("SANDBOX_HOST_MAX_SANDBOXES=64", plan.Explanation);
-        Assert.Contains("it would be 455, bound by memory", plan.Explanation);
+        Assert.Contains("it would be 379, bound by memory", plan.Explanation);
     }
 
     [Fact]
     public void Larger_per_sandbox_limits_leave_more_headroom_and_so_fewer_sandboxes()
     {
         var plan = HostSizing.Plan(ThisMachine, Defaults with { MemoryMb = 8192 }, configured: null);
-        // (23552 − 1228.8 − 2 × 9216) MiB / 40 MiB
-        Assert.Equal(97, plan.Sandboxes);
+        // (23552 − 1228.8 − 2 × 9216) MiB / 48 MiB
+        Assert.Equal(81, plan.Sandboxes);
         Assert.Equal(CapacityBound.Memory, plan.BoundBy);
     }
 
@@ -51,7 +50,7 @@ public class HostSizingSpec
     {
         var twoCores = HostSizing.Plan(ThisMachine, Defaults, null).Sandboxes;
         var eightCores = HostSizing.Plan(ThisMachine with { Cores = 8 }, Defaults, null).Sandboxes;
-        Assert.Equal(6 * 2048 / 40, twoCores - eightCores, tolerance: 1);
+        Assert.Equal(6 * 2048 / 48, twoCores - eightCores, tolerance: 1);
         Assert.Equal(8, HostSizing.BurstSandboxes(ThisMachine with { Cores = 8 }));
         Assert.Equal(2, HostSizing.BurstSandboxes(ThisMachine with { Cores = 1 }));
     }
@@ -78,8 +77,8 @@ public class HostSizingSpec
     public void A_sandbox_without_a_memory_limit_is_planned_at_a_quarter_of_the_host()
     {
         var plan = HostSizing.Plan(ThisMachine, Defaults with { MemoryMb = 0 }, null);
-        // (23552 − 1228.8 − 2 × (6144 + 1024)) MiB / 40 MiB
-        Assert.Equal(199, plan.Sandboxes);
+        // (23552 − 1228.8 − 2 × (6144 + 1024)) MiB / 48 MiB
+        Assert.Equal(166, plan.Sandboxes);
     }
 
     [Fact]
