@@ -10,7 +10,11 @@ public static class MeasurementGroups
     public const string HttpExecute = "http";
     public const string Checkpoint = "checkpoint";
     public const string Memory = "memory";
-    public static readonly string[] All = [Lifecycle, HttpExecute, Checkpoint, Memory];
+    /// <summary>CPU per lifecycle and per exec from /proc accounting, and the idle burn (issue 17).</summary>
+    public const string Cpu = "cpu";
+    /// <summary>N idle sandboxes held: MiB each, exec latency while held (issue 17).</summary>
+    public const string Density = "density";
+    public static readonly string[] All = [Lifecycle, HttpExecute, Checkpoint, Memory, Cpu, Density];
 }
 
 /// <summary>Command line of the benchmark. Every loop it drives is bounded by these counts and times.</summary>
@@ -22,6 +26,15 @@ public sealed record BenchmarkOptions
     public int Iterations { get; init; } = 20;
     public int ExecsPerSandbox { get; init; } = 3;
     public int MemorySandboxes { get; init; } = 20;
+    /// <summary>Sandboxes created and killed one at a time for the CPU per lifecycle.</summary>
+    public int CpuLifecycles { get; init; } = 10;
+    /// <summary>Trivial execs run one at a time in one sandbox for the CPU per exec.</summary>
+    public int CpuExecs { get; init; } = 50;
+    /// <summary>The idle interval whose CPU burn is measured first and subtracted from every CPU figure.</summary>
+    public TimeSpan IdleInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Idle sandboxes held at once in the density run (issue 17's target: 400).</summary>
+    public int DensitySandboxes { get; init; } = 100;
+    public int DensityConcurrency { get; init; } = 4;
     /// <summary>Untimed operations before each measurement: the first sandbox of a server pays JIT and page-cache costs.</summary>
     public int Warmup { get; init; } = 1;
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -45,12 +58,17 @@ public sealed record BenchmarkOptions
           --iterations N            operations per measurement and level, at least the level (default 20)
           --exec-per-sandbox N      exec round trips in each lifecycle sandbox (default 3)
           --memory-sandboxes N      idle sandboxes held open for the memory measurement (default 20)
+          --cpu-lifecycles N        create + kill one at a time for the CPU per lifecycle (default 10)
+          --cpu-execs N             trivial execs one at a time for the CPU per exec (default 50)
+          --idle-seconds N          idle interval measured first; its CPU burn is subtracted (default 5)
+          --density-sandboxes N     idle sandboxes held at once in the density run (default 100; the full run: 400)
+          --density-concurrency N   creates in flight while filling the density run (default 4)
           --warmup N                untimed operations before each measurement (default 1)
           --timeout SECONDS         limit of one operation (default 30)
           --level-budget SECONDS    no new operation starts after a level ran this long (default 300)
           --server-pid PID          server process for memory figures (default: the process listening on
                                     the URL's port, else the one whose command line has Sandbox.Host.dll)
-          --only a,b                subset of: lifecycle (create/exec/kill), http, checkpoint, memory
+          --only a,b                subset of: lifecycle (create/exec/kill), http, checkpoint, memory, cpu, density
           --out PATH                JSON results (default benchmark-results.json)
         """;
 
@@ -71,6 +89,11 @@ public sealed record BenchmarkOptions
                     case "--iterations": o = o with { Iterations = Positive(Value(), arg) }; break;
                     case "--exec-per-sandbox": o = o with { ExecsPerSandbox = Positive(Value(), arg) }; break;
                     case "--memory-sandboxes": o = o with { MemorySandboxes = Positive(Value(), arg) }; break;
+                    case "--cpu-lifecycles": o = o with { CpuLifecycles = Positive(Value(), arg) }; break;
+                    case "--cpu-execs": o = o with { CpuExecs = Positive(Value(), arg) }; break;
+                    case "--idle-seconds": o = o with { IdleInterval = TimeSpan.FromSeconds(Positive(Value(), arg)) }; break;
+                    case "--density-sandboxes": o = o with { DensitySandboxes = Positive(Value(), arg) }; break;
+                    case "--density-concurrency": o = o with { DensityConcurrency = Positive(Value(), arg) }; break;
                     case "--warmup": o = o with { Warmup = NonNegative(Value(), arg) }; break;
                     case "--timeout": o = o with { OperationTimeout = TimeSpan.FromSeconds(Positive(Value(), arg)) }; break;
                     case "--level-budget": o = o with { LevelBudget = TimeSpan.FromSeconds(Positive(Value(), arg)) }; break;

@@ -28,6 +28,8 @@ Console.WriteLine();
 
 var measurements = new List<MeasurementResult>();
 MemoryResult? memory = null;
+CpuResult? cpu = null;
+DensityResult? density = null;
 
 // Each group is isolated: a bug or a dead server in one must not lose the others' results.
 async Task RunGroupAsync(string group, Func<Task> run)
@@ -44,11 +46,14 @@ async Task RunGroupAsync(string group, Func<Task> run)
     }
 }
 
+// first: costs measured one at a time on a node nothing else has loaded yet
+await RunGroupAsync(MeasurementGroups.Cpu, async () => cpu = await CpuScenario.RunAsync(context));
 await RunGroupAsync(MeasurementGroups.Lifecycle, async () => measurements.AddRange(await LifecycleScenario.RunAsync(context)));
 await RunGroupAsync(MeasurementGroups.HttpExecute, async () => measurements.AddRange(await HttpExecuteScenario.RunAsync(context)));
 await RunGroupAsync(MeasurementGroups.Checkpoint, async () => measurements.AddRange(await CheckpointScenario.RunAsync(context)));
 // last, so the server's heap is already warm and the figure is the sandboxes' cost, not start-up's
 await RunGroupAsync(MeasurementGroups.Memory, async () => memory = await MemoryScenario.RunAsync(context));
+await RunGroupAsync(MeasurementGroups.Density, async () => density = await DensityScenario.RunAsync(context));
 
 var report = new BenchmarkReport
 {
@@ -58,6 +63,8 @@ var report = new BenchmarkReport
     Machine = machine,
     Measurements = measurements,
     Memory = memory,
+    Cpu = cpu,
+    Density = density,
     Notes = context.Notes,
     PossiblyLeftBehind = context.PossiblyLeftBehind,
 };

@@ -7,10 +7,12 @@ namespace Sandbox.Benchmark;
 
 /// <summary>The options as they are stored with the results (times in seconds, so the JSON reads without TimeSpan parsing).</summary>
 public sealed record OptionsSnapshot(string BaseUrl, int[] ConcurrencyLevels, int Iterations, int ExecsPerSandbox, int MemorySandboxes,
-    int Warmup, double OperationTimeoutSeconds, double LevelBudgetSeconds, string[] Measurements)
+    int Warmup, double OperationTimeoutSeconds, double LevelBudgetSeconds, string[] Measurements,
+    int CpuLifecycles, int CpuExecs, double IdleSeconds, int DensitySandboxes, int DensityConcurrency)
 {
     public static OptionsSnapshot Of(BenchmarkOptions o) => new(o.BaseUrl.ToString(), o.ConcurrencyLevels, o.Iterations, o.ExecsPerSandbox,
-        o.MemorySandboxes, o.Warmup, o.OperationTimeout.TotalSeconds, o.LevelBudget.TotalSeconds, [.. MeasurementGroups.All.Where(o.Selected.Contains)]);
+        o.MemorySandboxes, o.Warmup, o.OperationTimeout.TotalSeconds, o.LevelBudget.TotalSeconds, [.. MeasurementGroups.All.Where(o.Selected.Contains)],
+        o.CpuLifecycles, o.CpuExecs, o.IdleInterval.TotalSeconds, o.DensitySandboxes, o.DensityConcurrency);
 }
 
 /// <summary>Everything one run produced: what the JSON file holds and what the table is printed from.</summary>
@@ -22,6 +24,8 @@ public sealed record BenchmarkReport
     public required MachineInfo Machine { get; init; }
     public required List<MeasurementResult> Measurements { get; init; }
     public MemoryResult? Memory { get; init; }
+    public CpuResult? Cpu { get; init; }
+    public DensityResult? Density { get; init; }
     public required string[] Notes { get; init; }
     /// <summary>Ids of sandboxes the benchmark could not remove after a failure.</summary>
     public required string[] PossiblyLeftBehind { get; init; }
@@ -80,6 +84,33 @@ public sealed record BenchmarkReport
                 if (memory.RunscPlatformFlags.Length > 0) text.AppendLine($"  runsc command lines carry: {string.Join(" ", memory.RunscPlatformFlags)}");
                 if (memory.RunscProcessesOfOtherServers > 0) text.AppendLine($"  ({memory.RunscProcessesOfOtherServers} runsc processes of other servers on this machine were not counted)");
                 foreach (var (kind, count) in memory.ErrorKinds) text.AppendLine($"  error: {count} x {kind}");
+            }
+        }
+
+        if (Cpu is { } cpu)
+        {
+            text.AppendLine();
+            if (cpu.Status != "ok") text.AppendLine($"cpu: {cpu.Status}: {cpu.Message}");
+            else
+            {
+                text.AppendLine($"cpu from /proc accounting (server PID {cpu.ServerPid} and every process it started; idle burn over {cpu.IdleSeconds:0.0} s subtracted):");
+                text.AppendLine($"  idle:                         {cpu.IdleServerMsPerSecond:0.0} ms/s server, {cpu.IdleTreeMsPerSecond:0.0} ms/s with its processes");
+                text.AppendLine($"  per create + kill (+ refill): {Ms(cpu.LifecycleMs)} ms = {Ms(cpu.LifecycleServerMs)} server + {Ms(cpu.LifecycleDescendantsMs)} runsc and helpers  ({cpu.Lifecycles} one at a time, {cpu.LifecycleErrors} errors)");
+                text.AppendLine($"  per trivial exec:             {Ms(cpu.ExecMs)} ms = {Ms(cpu.ExecServerMs)} server + {Ms(cpu.ExecDescendantsMs)} sentry, stubs, gofer  ({cpu.Execs} one at a time, {cpu.ExecErrors} errors)");
+                foreach (var (kind, count) in cpu.ErrorKinds) text.AppendLine($"  error: {count} x {kind}");
+            }
+        }
+
+        if (Density is { } d)
+        {
+            text.AppendLine();
+            if (d.Status != "ok") text.AppendLine($"density: {d.Status}: {d.Message}");
+            else
+            {
+                text.AppendLine($"density: {d.SandboxesHeld} of {d.SandboxesRequested} idle sandboxes held ({d.CreateErrors} create errors), created {d.CreateConcurrency} at a time in {d.CreateWallSeconds:0.0} s = {d.CreatesPerSecond:0.00}/s, create p50 {Ms(d.CreateP50Ms)} / p95 {Ms(d.CreateP95Ms)} ms");
+                text.AppendLine($"  per sandbox: {d.MibPerSandbox:0.0} MiB ({d.GvisorPssMibPerSandbox:0.0} gVisor PSS + {d.ServerRssMibPerSandbox:0.0} server RSS), {d.MemAvailableMibPerSandbox:0.0} MiB of MemAvailable, {d.HostTasksPerSandbox} host tasks");
+                text.AppendLine($"  exec of one sandbox while all are held: p50 {Ms(d.ExecP50Ms)} / p95 {Ms(d.ExecP95Ms)} ms ({d.ExecsWhileHeld} execs, {d.ExecErrors} errors)");
+                foreach (var (kind, count) in d.ErrorKinds) text.AppendLine($"  error: {count} x {kind}");
             }
         }
 

@@ -6,6 +6,7 @@ using NLog.Extensions.Logging;
 using NLog.Web;
 using Sandbox.Actors.Hosts;
 using Sandbox.Actors.Runsc;
+using Sandbox.Actors.Sandboxes;
 using Sandbox.Gateway;
 using Sandbox.Host.Configuration;
 using Sandbox.Host.Health;
@@ -53,6 +54,16 @@ public static class SandboxServer
             // a previous run that crashed may have left containers: they belong to nobody now
             registry.DestroyAllAsync(new RunscCli(s.Runsc)).GetAwaiter().GetResult();
         }
+        HostCapacityPlan? capacity = null;
+        if (s.IsSandboxHost)
+        {
+            // auto (unset) becomes a number here, once, so every part of the node sees the same capacity
+            capacity = HostSizing.Plan(HostResourceProbe.Read(s.DataDir), s.Runsc.Limits, s.Sandboxes.MaxSandboxes);
+            s = s with { Sandboxes = s.Sandboxes with { MaxSandboxes = capacity.Sandboxes } };
+            new NLogLoggerFactory().CreateLogger(typeof(HostSizing).FullName!).LogInformation(
+                "This host takes {MaxSandboxes} sandboxes, bound by {CapacityBound}: {CapacityExplanation}",
+                capacity.Sandboxes, HostSizing.Describe(capacity.BoundBy), capacity.Explanation);
+        }
         var (checkpoints, snapshots) = StorageWiring.Stores(s);
         var networks = NetworkWiring.Start(s);
         if (networks is not null) s = s with { Runsc = s.Runsc with { Networks = networks.Attachments } };
@@ -70,7 +81,8 @@ public static class SandboxServer
             catalog = sql;
         }
         var node = new NodeResources(registry, checkpoints, snapshots, pool,
-            new HostCapacity(s.Sandboxes.MaxSandboxes, s.Sandboxes.MaxConcurrentStarts)) { Catalog = catalog, Networks = networks };
+            new HostCapacity(s.Sandboxes.MaxSandboxes ?? SandboxHostOptions.UnsizedMaxSandboxes, s.Sandboxes.MaxConcurrentStarts))
+        { Catalog = catalog, Networks = networks, CapacityPlan = capacity };
         if (networks is not null) builder.Services.AddSingleton(networks);
         if (pool is not null) builder.Services.AddSingleton(pool);
         var gatewayOptions = s.Gateway with

@@ -19,5 +19,5 @@ public sealed record SandboxHostContext(RunscCli Runsc, SandboxHostOptions Optio
     /// <summary>Where every sandbox keeps its row (listing, quotas, sweeps); null in tests that need none.</summary>
     public ISandboxCatalog? Catalog { get; init; }
     /// <summary>This node's sandbox slots, shared by every sandbox actor and the host agent.</summary>
-    public HostCapacity Capacity { get; init; } = new(Options.MaxSandboxes, Options.MaxConcurrentStarts);
+    public HostCapacity Capacity { get; init; } = new(Options.MaxSandboxes ?? SandboxHostOptions.UnsizedMaxSandboxes, Options.MaxConcurrentStarts);
 }

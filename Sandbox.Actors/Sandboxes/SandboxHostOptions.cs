@@ -13,8 +13,11 @@ public sealed record SandboxHostOptions
     public TimeSpan ExecutionTimeLimit { get; init; } = TimeSpan.FromHours(1);
     /// <summary>Output (stdout + stderr) one execution may produce before it is killed.</summary>
     public long ExecutionOutputLimitBytes { get; init; } = 4L * 1024 * 1024 * 1024;
-    /// <summary>Sandboxes this host runs at most (new ones go elsewhere; restores are always admitted).</summary>
-    public int MaxSandboxes { get; init; } = 64;
+    /// <summary>Sandboxes this host runs at most (new ones go elsewhere; restores are always admitted);
+    /// null: sized from the host's memory, disk and task limit at start (<see cref="Hosts.HostSizing"/>).</summary>
+    public int? MaxSandboxes { get; init; }
+    /// <summary>The capacity of a host whose size was never worked out (a context built in a test).</summary>
+    public const int UnsizedMaxSandboxes = 64;
     /// <summary>Sandboxes this host starts at once at most (a burst of creates goes to other hosts or waits).</summary>
     public int MaxConcurrentStarts { get; init; } = 8;
 

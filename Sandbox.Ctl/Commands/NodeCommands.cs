@@ -17,6 +17,8 @@ public static class NodeCommands
             Console.WriteLine($"roles:    {r.Str("roles")}");
             if (r.TryGetProperty("load", out var l) && l.ValueKind == System.Text.Json.JsonValueKind.Object)
                 Console.WriteLine($"sandboxes: {l.Str("sandboxes")} of {l.Str("maxSandboxes")} ({l.Str("starting")} starting){(l.Str("draining") == "yes" ? ", draining" : "")}");
+            if (r.TryGetProperty("capacity", out var cap) && cap.ValueKind == System.Text.Json.JsonValueKind.Object)
+                Console.WriteLine($"capacity: {cap.Str("maxSandboxes")}, bound by {cap.Str("boundBy")}: {cap.Str("explanation")}");
         }));
         node.Subcommands.Add(show);
 

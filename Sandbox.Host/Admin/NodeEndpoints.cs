@@ -24,7 +24,9 @@ public static class NodeEndpoints
                 try { load = await a.LocalHostAgent.Ask<HostLoad>(GetHostLoad.Instance, TimeSpan.FromSeconds(5)); }
                 catch (Exception) { /* stopping: no load to show */ }
             }
-            return Results.Json(new { address = c.SelfAddress.ToString(), status = c.SelfMember.Status.ToString(), roles = a.Settings.Roles, load });
+            var plan = a.Node.CapacityPlan;
+            var capacity = plan is null ? null : new { maxSandboxes = plan.Sandboxes, boundBy = HostSizing.Describe(plan.BoundBy), explanation = plan.Explanation };
+            return Results.Json(new { address = c.SelfAddress.ToString(), status = c.SelfMember.Status.ToString(), roles = a.Settings.Roles, load, capacity });
         });
 
         app.MapPost("/admin/node/drain", DrainAsync);

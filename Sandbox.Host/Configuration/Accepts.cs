@@ -22,6 +22,14 @@ public static partial class Accepts
                 ? v
                 : throw new RejectedValueException());
 
+    /// <summary>A whole number, or <c>auto</c> (any case; null) for a value the node works out itself.</summary>
+    public static Accepts<int?> AutoOrWholeNumber(int min, int max)
+    {
+        var number = WholeNumber(min, max);
+        return new($"auto or {number.Description}", text =>
+            string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase) ? null : number.Parse(text));
+    }
+
     /// <summary>A number with an optional decimal point (always '.', whatever the locale).</summary>
     public static Accepts<double> Number(double min, double max) =>
         new($"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)} (decimals allowed, e.g. 0.5)", text =>

@@ -27,6 +27,8 @@ public sealed record NodeResources(ContainerRegistry Registry, Sandbox.Actors.St
     public Sandbox.Actors.Catalog.ISandboxCatalog? Catalog { get; init; }
     /// <summary>This node's sandbox networks (started with the node); null when networking is off.</summary>
     public Sandbox.Actors.Network.SandboxNetworks? Networks { get; init; }
+    /// <summary>How this host's capacity was decided (SANDBOX_HOST_MAX_SANDBOXES or sized from the machine); null off sandbox hosts.</summary>
+    public HostCapacityPlan? CapacityPlan { get; init; }
 }
 
 /// <summary>The node's Akka wiring as small composable steps (tests reuse them).</summary>

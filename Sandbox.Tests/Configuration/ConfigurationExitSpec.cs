@@ -62,7 +62,7 @@ public class ConfigurationExitSpec
     }
 
     [Theory]
-    [InlineData("SANDBOX_HOST_MAX_SANDBOXES", "abc", "SANDBOX_HOST_MAX_SANDBOXES=abc: expected a whole number from 1 to 100000")]
+    [InlineData("SANDBOX_HOST_MAX_SANDBOXES", "abc", "SANDBOX_HOST_MAX_SANDBOXES=abc: expected auto or a whole number from 1 to 100000")]
     [InlineData("RUNSC_USE_SUDO", "maybe", "RUNSC_USE_SUDO=maybe: expected true, false, 1, 0, yes or no (any case)")]
     [InlineData("SANDBOX_ROLES", "gateway,worker", "SANDBOX_ROLES=gateway,worker: expected gateway, sandbox-host or both, comma-separated ('worker' is not gateway or sandbox-host)")]
     [InlineData("LOG_LEVEL", "loud", "LOG_LEVEL=loud: expected trace, debug, info, warn, error or fatal (any case; also warning, critical)")]

@@ -53,7 +53,7 @@ public class EnvironmentBindingSpec
         Assert.Equal(new SandboxHostOptions(), s.Sandboxes);
         Assert.Equal(TimeSpan.FromHours(1), s.Sandboxes.ExecutionTimeLimit);
         Assert.Equal(4L << 30, s.Sandboxes.ExecutionOutputLimitBytes);
-        Assert.Equal(64, s.Sandboxes.MaxSandboxes);
+        Assert.Null(s.Sandboxes.MaxSandboxes);   // auto: sized from the host when the node starts
         Assert.Equal(8, s.Sandboxes.MaxConcurrentStarts);
         var g = s.Gateway;
         Assert.Equal(new GatewayOptions(), g);
@@ -92,7 +92,7 @@ public class EnvironmentBindingSpec
         { "SANDBOX_CHECKPOINT_MOUNT_PATH", "\0" }, { "SANDBOX_CHECKPOINT_BUCKET", "My_Bucket" }, { "FILESYSTEM_SNAPSHOT_MOUNT_PATH", "\0" },
         { "FILESYSTEM_SNAPSHOT_BUCKET", "ab" }, { "STORAGE_EMULATOR_HOST", "ftp://emulator:21" },
         { "SANDBOX_EXEC_TIMEOUT_SECONDS", "0" }, { "SANDBOX_EXEC_TIMEOUT_SECONDS", "1h" }, { "SANDBOX_EXEC_MAX_OUTPUT_BYTES", "-5" },
-        { "SANDBOX_HOST_MAX_SANDBOXES", "abc" }, { "SANDBOX_HOST_MAX_SANDBOXES", "0" }, { "SANDBOX_HOST_MAX_CONCURRENT_CREATES", "1001" },
+        { "SANDBOX_HOST_MAX_SANDBOXES", "abc" }, { "SANDBOX_HOST_MAX_SANDBOXES", "0" }, { "SANDBOX_HOST_MAX_SANDBOXES", "automatic" }, { "SANDBOX_HOST_MAX_CONCURRENT_CREATES", "1001" },
         { "SANDBOX_CLUSTER_MAX_SANDBOXES", "-1" }, { "SANDBOX_CLUSTER_MAX_CONCURRENT_CREATES", "many" }, { "SANDBOX_CREATE_QUEUE_SECONDS", "3601" },
         { "SANDBOX_MEMORY_LIMIT_MB", "1g" }, { "SANDBOX_CPU_LIMIT", "half" }, { "SANDBOX_CPU_LIMIT", "-0.5" }, { "SANDBOX_CPU_LIMIT", "NaN" },
         { "SANDBOX_PIDS_LIMIT", "-1" }, { "SANDBOX_DISK_LIMIT_MB", "lots" }, { "SANDBOX_WARM_POOL_SIZE", "257" },
@@ -133,7 +133,7 @@ public class EnvironmentBindingSpec
     [Fact]
     public void The_example_of_the_issue_reads_as_one_line()
     {
-        Assert.Equal("SANDBOX_HOST_MAX_SANDBOXES=abc: expected a whole number from 1 to 100000",
+        Assert.Equal("SANDBOX_HOST_MAX_SANDBOXES=abc: expected auto or a whole number from 1 to 100000",
             Assert.Single(Problems(("SANDBOX_HOST_MAX_SANDBOXES", "abc"))).ToString());
     }
 
@@ -156,7 +156,7 @@ public class EnvironmentBindingSpec
     [Fact]
     public void An_empty_or_blank_variable_is_unset_except_the_platform_where_empty_leaves_the_choice_to_runsc()
     {
-        Assert.Equal(64, Bind(("SANDBOX_HOST_MAX_SANDBOXES", "  ")).Sandboxes.MaxSandboxes);
+        Assert.Null(Bind(("SANDBOX_HOST_MAX_SANDBOXES", "  ")).Sandboxes.MaxSandboxes);
         Assert.Equal("", Bind(("RUNSC_PLATFORM", "")).Runsc.Platform);
         Assert.Equal("ptrace", Bind().Runsc.Platform);
     }
@@ -231,6 +231,7 @@ public class EnvironmentBindingSpec
         ("SANDBOX_EXEC_TIMEOUT_SECONDS", "90", s => s.Sandboxes.ExecutionTimeLimit, TimeSpan.FromSeconds(90)),
         ("SANDBOX_EXEC_MAX_OUTPUT_BYTES", "1000000", s => s.Sandboxes.ExecutionOutputLimitBytes, 1_000_000L),
         ("SANDBOX_HOST_MAX_SANDBOXES", "100000", s => s.Sandboxes.MaxSandboxes, 100_000),
+        ("SANDBOX_HOST_MAX_SANDBOXES", "Auto", s => s.Sandboxes.MaxSandboxes, null),
         ("SANDBOX_HOST_MAX_CONCURRENT_CREATES", "2", s => s.Sandboxes.MaxConcurrentStarts, 2),
         ("SANDBOX_CLUSTER_MAX_SANDBOXES", "500", s => s.Gateway.ClusterLimits, new ClusterLimits(500, 0)),
         ("SANDBOX_CLUSTER_MAX_CONCURRENT_CREATES", "20", s => s.Gateway.ClusterLimits, new ClusterLimits(0, 20)),
