@@ -14,7 +14,9 @@ public static class MeasurementGroups
     public const string Cpu = "cpu";
     /// <summary>N idle sandboxes held: MiB each, exec latency while held (issue 17).</summary>
     public const string Density = "density";
-    public static readonly string[] All = [Lifecycle, HttpExecute, Checkpoint, Memory, Cpu, Density];
+    /// <summary>API v1: process start, pause, resume on access, fork, file transfer.</summary>
+    public const string Api = "api";
+    public static readonly string[] All = [Lifecycle, HttpExecute, Checkpoint, Api, Memory, Cpu, Density];
 }
 
 /// <summary>Command line of the benchmark. Every loop it drives is bounded by these counts and times.</summary>
@@ -68,7 +70,7 @@ public sealed record BenchmarkOptions
           --level-budget SECONDS    no new operation starts after a level ran this long (default 300)
           --server-pid PID          server process for memory figures (default: the process listening on
                                     the URL's port, else the one whose command line has Sandbox.Host.dll)
-          --only a,b                subset of: lifecycle (create/exec/kill), http, checkpoint, memory, cpu, density
+          --only a,b                subset of: lifecycle (create/exec/kill), http, checkpoint, api (v1), memory, cpu, density
           --out PATH                JSON results (default benchmark-results.json)
         """;
 

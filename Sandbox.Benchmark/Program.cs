@@ -51,6 +51,7 @@ await RunGroupAsync(MeasurementGroups.Cpu, async () => cpu = await CpuScenario.R
 await RunGroupAsync(MeasurementGroups.Lifecycle, async () => measurements.AddRange(await LifecycleScenario.RunAsync(context)));
 await RunGroupAsync(MeasurementGroups.HttpExecute, async () => measurements.AddRange(await HttpExecuteScenario.RunAsync(context)));
 await RunGroupAsync(MeasurementGroups.Checkpoint, async () => measurements.AddRange(await CheckpointScenario.RunAsync(context)));
+await RunGroupAsync(MeasurementGroups.Api, async () => measurements.AddRange(await ApiScenario.RunAsync(context)));
 // last, so the server's heap is already warm and the figure is the sandboxes' cost, not start-up's
 await RunGroupAsync(MeasurementGroups.Memory, async () => memory = await MemoryScenario.RunAsync(context));
 await RunGroupAsync(MeasurementGroups.Density, async () => density = await DensityScenario.RunAsync(context));
