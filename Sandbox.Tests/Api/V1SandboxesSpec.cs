@@ -110,8 +110,17 @@ public class V1SandboxesSpec(ServerFixture server) : IClassFixture<ServerFixture
         var evals = (await v1.GetAsync($"/v1/sandboxes?label=run={run}&label=team=evals&state=running")).Json.GetProperty("sandboxes").EnumerateArray();
         Assert.Equal([a], evals.Select(s => s.GetProperty("sandbox_id").GetString()));
         await v1.DeleteAsync($"/v1/sandboxes/{b}", tb);
-        var running = (await v1.GetAsync($"/v1/sandboxes?label=run={run}&state=running")).Json.GetProperty("sandboxes").EnumerateArray();
-        Assert.Equal([a], running.Select(s => s.GetProperty("sandbox_id").GetString()));
+        // the list reads the catalog, which each sandbox updates right after it answers: give it a moment
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<string?> running;
+        while (true)
+        {
+            running = (await v1.GetAsync($"/v1/sandboxes?label=run={run}&state=running")).Json.GetProperty("sandboxes").EnumerateArray()
+                .Select(s => s.GetProperty("sandbox_id").GetString()).ToList();
+            if (running.Count == 1 || DateTime.UtcNow > deadline) break;
+            await Task.Delay(100);
+        }
+        Assert.Equal([a], running);
         await v1.DeleteAsync($"/v1/sandboxes/{a}", ta);
     }
 
