@@ -13,7 +13,9 @@ public static partial class SandboxDecider
 {
     private static void OnCallRunning(DecisionBuilder d, ISandboxCall call, ClientRef? from, SandboxFacts f)
     {
-        Touch(d, f);
+        // a listing is what GET /v1/sandboxes/{id} asks to count processes: looking is not activity,
+        // or a dashboard that polls would keep every sandbox from its idle timeout
+        if (call is not SandboxCalls.ListProcesses) Touch(d, f);
         d.Do(new SandboxEffect.PerformCall(call, from));
     }
 

@@ -380,6 +380,17 @@ public class SandboxDeciderSpec
     }
 
     [Fact]
+    public void Calls_are_activity_but_the_process_count_of_a_get_is_not()
+    {
+        var later = Facts(T0.AddMinutes(3));
+        var (touched, _) = Step(Running, new SandboxCalls.StatFile(Id, Access.Operator, "/etc"), Other, later);
+        Assert.Equal(later.Now, touched.LastActivity);
+        var (looked, listing) = Step(Running, new SandboxCalls.ListProcesses(Id, Access.Operator), Other, later);
+        Assert.Equal(Running.LastActivity, looked.LastActivity);
+        Assert.Single(listing.Effects.OfType<PerformCall>());
+    }
+
+    [Fact]
     public void A_paused_sandbox_is_restored_for_a_call_which_goes_ahead_once_it_runs()
     {
         var call = new SandboxCalls.StatFile(Id, Access.Operator, "/etc");
