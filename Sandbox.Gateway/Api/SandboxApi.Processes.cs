@@ -9,7 +9,6 @@ namespace Sandbox.Gateway.Api;
 public sealed partial class SandboxApi
 {
     private static readonly string[] Languages = ["python", "bash"];
-    private const int MaxTerminalCells = 10_000;
 
     public async Task<ApiResult<ProcessView>> StartProcessAsync(Caller caller, string sandboxId, ProcessRequest request, CancellationToken ct)
     {
@@ -35,7 +34,7 @@ public sealed partial class SandboxApi
             return new ApiError(ApiErrorKind.Invalid, "'code' is required with 'language'.", "code");
         if (r.Cwd is { } cwd && CheckPath(cwd) is not null)
             return new ApiError(ApiErrorKind.Invalid, "'cwd' must be an absolute path inside the sandbox.", "cwd");
-        if (r.Pty is { } pty && (pty.Cols is < 1 or > 1000 || pty.Rows is < 1 or > 1000 || pty.Cols * pty.Rows > MaxTerminalCells * 100))
+        if (r.Pty is { } pty && (pty.Cols is < 1 or > 1000 || pty.Rows is < 1 or > 1000))
             return new ApiError(ApiErrorKind.Invalid, "'pty' needs cols and rows between 1 and 1000.", "pty");
         if (r.TimeoutSeconds is < 0 or double.NaN)
             return new ApiError(ApiErrorKind.Invalid, "'timeout_seconds' must be 0 (no limit) or more.", "timeout_seconds");
