@@ -48,11 +48,13 @@ public class ResourceLimitsSpec(SmallResourceLimitsFixture server) : IClassFixtu
     {
         var (c, _, _) = await CheckpointSpec.Create(server, new { idle_timeout = 60 });
         await using var _c = c;
-        var sw = Stopwatch.StartNew();
         var events = await CheckpointSpec.Run(c, "python",
             "chunks = []\nwhile True:\n    chunks.append(b'x' * (8 << 20))\n    print(len(chunks) * 8, flush=True)");
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"the hog ran for {sw.Elapsed}, past the wall-clock limit: memory was not limited");
+        // an unlimited hog would run until the 6 s wall-clock limit force-kills it; a limited one ends
+        // by itself (asserted on the outcome, not on a time that a loaded machine can stretch)
+        Assert.DoesNotContain(S + SandboxStatus.ExecutionForceKilled, events);
         var stderr = Stderr(events);
+        Assert.DoesNotContain("wall-clock limit", stderr);
         Assert.Contains("MemoryError", stderr);
         Assert.Contains("[sandbox] memory limit reached: each process may use at most 128 MB (SANDBOX_MEMORY_LIMIT_MB)", stderr);
         var reached = CheckpointSpec.Stdout(events).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).Max();
