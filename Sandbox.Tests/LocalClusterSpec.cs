@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Sandbox.Actors.Sandboxes;
 using Sandbox.Core.Sandboxes;
+using Sandbox.Tests.Api;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests;
@@ -19,6 +20,8 @@ public class LocalClusterFixture : IAsyncLifetime
     public string Dir => Path.Combine(Path.GetTempPath(), $"sandbox-cluster-{BasePort}");
     public Uri Gateway1 => new($"ws://127.0.0.1:{BasePort}");
     public Uri Gateway2 => new($"ws://127.0.0.1:{BasePort + 1}");
+    public Uri Http1 => new($"http://127.0.0.1:{BasePort}");
+    public Uri Http2 => new($"http://127.0.0.1:{BasePort + 1}");
 
     public static string Script => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../deploy/local/cluster.sh"));
 
@@ -99,6 +102,11 @@ public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<Local
         var (c, id, token) = await CheckpointSpec.Create(cluster.Gateway1, new { idle_timeout = 300, enable_checkpoint = true });
         await CheckpointSpec.Run(c, "bash", CheckpointSpec.StartCounter);
         await c.DisposeAsync();
+        // an API v1 process beside it, whose output log must come through with its offsets
+        using var v1 = new V1Http(cluster.Http1);
+        using var v2 = new V1Http(cluster.Http2);
+        var pid = await V1ProcessesSpec.StartAsync(v1, id, token, V1ProcessesSpec.Counter);
+        var logged = await V1ProcessesSpec.CountedPastAsync(v1, id, token, pid, 5);
         await Task.Delay(500);
 
         await using (var second = await WsClient.ConnectAsync(new Uri(cluster.Gateway2, $"/attach/{id}?sandbox_token={token}")))
@@ -117,6 +125,11 @@ public class LocalClusterSpec(LocalClusterFixture cluster) : IClassFixture<Local
             Assert.NotEqual(owner.Node, survivor.Node);
             var after = CheckpointSpec.ReadCount(await CheckpointSpec.Run(third, "bash", "sleep 0.3; cat /tmp/count"));
             Assert.True(after > before, $"in-memory counter went from {before} to {after}");
+            // the v1 process runs on in the survivor: every line it logged before is there once,
+            // its offsets unchanged, and it counts on from where the checkpoint caught it
+            var resumed = await V1ProcessesSpec.CountedPastAsync(v2, id, token, pid, V1ProcessesSpec.AssertCountsFromOne(logged));
+            Assert.StartsWith(logged, resumed);
+            Assert.StartsWith(resumed[logged.Length..], await V1ProcessesSpec.StdoutFromAsync(v2, id, token, pid, logged.Length));
             await third.SendAsync(new { action = "kill_sandbox" });
             await third.ReadUntilClosedAsync();
         }

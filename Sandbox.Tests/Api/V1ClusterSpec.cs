@@ -1,4 +1,5 @@
 using System.Net;
+using Sandbox.Core.Sandboxes;
 
 namespace Sandbox.Tests.Api;
 
@@ -25,6 +26,31 @@ public class V1ClusterSpec(ClusterFixture cluster) : IClassFixture<ClusterFixtur
         }
         var run = await V1ProcessesSpec.RunAsync(gateway, id, token, new { cmd = new[] { "bash", "-c", "seq 1 3000" } });
         Assert.Equal(string.Concat(Enumerable.Range(1, 3000).Select(i => $"{i}\n")), run.Stdout);
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.DeleteAsync($"/v1/sandboxes/{id}", token)).Status);
+    }
+
+    [Fact]
+    public async Task A_process_keeps_running_with_its_offsets_through_a_handoff_between_gateways()
+    {
+        const string S = "status:";
+        var (first, id, token) = await CheckpointSpec.Create(cluster.Host, new { idle_timeout = 120, enable_checkpoint = true, enable_sandbox_handoff = true });
+        await using var _f = first;
+        using var host = new V1Http(cluster.Host);
+        using var gateway = new V1Http(cluster.Gateway);
+        var pid = await V1ProcessesSpec.StartAsync(host, id, token, V1ProcessesSpec.Counter);
+        var before = await V1ProcessesSpec.CountedPastAsync(host, id, token, pid, 5);
+
+        // a second client takes the session over through the other gateway
+        await using var second = await CheckpointSpec.Attach(cluster.Gateway, id, token);
+        Assert.Equal([S + SandboxStatus.Running], await second.ReadUntilAsync(e => e.StartsWith(S)));
+        await first.ReadUntilAsync(e => e == S + SandboxStatus.Checkpointed);
+
+        // the process never noticed: its log continues where it was, every line once, through either gateway
+        var after = await V1ProcessesSpec.CountedPastAsync(gateway, id, token, pid, V1ProcessesSpec.AssertCountsFromOne(before));
+        Assert.StartsWith(before, after);
+        Assert.Equal(after[before.Length..], (await V1ProcessesSpec.StdoutFromAsync(gateway, id, token, pid, before.Length))[..(after.Length - before.Length)]);
+        var listed = (await gateway.GetAsync($"/v1/sandboxes/{id}/processes", token)).Json;
+        Assert.Contains(listed.GetProperty("processes").EnumerateArray(), p => p.GetProperty("process_id").GetString() == pid && p.GetProperty("state").GetString() == "running");
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.DeleteAsync($"/v1/sandboxes/{id}", token)).Status);
     }
 }

@@ -8,9 +8,11 @@ using Sandbox.Tests.Support;
 namespace Sandbox.Tests.Api;
 
 /// <summary>A raw HTTP client for /v1 as curl would use it: JSON in, status and JSON (or problem) out.</summary>
-public sealed class V1Http(ServerFixture server, string? apiKey = null) : IDisposable
+public sealed class V1Http(Uri httpBase, string? apiKey = null) : IDisposable
 {
-    public HttpClient Http { get; } = Create(server.HttpBase, apiKey);
+    public V1Http(ServerFixture server, string? apiKey = null) : this(server.HttpBase, apiKey) { }
+
+    public HttpClient Http { get; } = Create(httpBase, apiKey);
 
     private static HttpClient Create(Uri baseUri, string? key)
     {

@@ -46,6 +46,38 @@ public class V1ProcessesSpec(ServerFixture server) : IClassFixture<ServerFixture
         return new Run(pid, Text("stdout"), Text("stderr"), exit.ValueKind == JsonValueKind.Object && exit.TryGetProperty("exit_code", out var c) ? c.GetInt32() : null, lines);
     }
 
+    /// <summary>A process that prints 1, 2, 3, … one line every 20 ms for about half an hour.</summary>
+    public static readonly object Counter = new { cmd = new[] { "bash", "-c", "i=0; while [ $i -lt 90000 ]; do i=$((i+1)); echo $i; sleep 0.02; done" } };
+
+    /// <summary>The stdout a process has written from an offset on, as far as it has gone (no follow).</summary>
+    public static async Task<string> StdoutFromAsync(V1Http v1, string id, string token, string pid, long offset)
+    {
+        var lines = await OutputAsync(v1, id, token, pid, $"offset={offset}&follow=false");
+        Assert.All(lines.Where(l => l.GetProperty("stream").GetString() == "stdout"), l => Assert.True(l.GetProperty("offset").GetInt64() >= offset));
+        return string.Concat(lines.Where(l => l.GetProperty("stream").GetString() == "stdout").Select(l => l.GetProperty("data").GetString()));
+    }
+
+    /// <summary>Asserts the counter's output from the start: 1, 2, 3, … with none missing or repeated.</summary>
+    public static int AssertCountsFromOne(string stdout)
+    {
+        var numbers = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        Assert.Equal(Enumerable.Range(1, numbers.Count), numbers);
+        return numbers.Count;
+    }
+
+    /// <summary>Waits until the counter has printed more than it had, and returns everything from offset 0.</summary>
+    public static async Task<string> CountedPastAsync(V1Http v1, string id, string token, string pid, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var all = await StdoutFromAsync(v1, id, token, pid, 0);
+            if (AssertCountsFromOne(all) > count) return all;
+            Assert.True(DateTime.UtcNow < deadline, $"the counter stayed at {count} for 60 s");
+            await Task.Delay(200);
+        }
+    }
+
     [Fact]
     public async Task Output_is_one_json_line_per_chunk_with_offsets_in_the_combined_log_and_the_exit_last()
     {
@@ -213,6 +245,49 @@ public class V1ProcessesSpec(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Contains("42", output.ToString());
         Assert.Equal("exit", exit!.Value.GetProperty("type").GetString());
         Assert.Equal(5, exit.Value.GetProperty("exit_code").GetInt32());
+        await v1.DeleteAsync($"/v1/sandboxes/{id}", token);
+    }
+
+    [Fact]
+    public async Task The_python_repl_runs_on_a_terminal_and_exits_with_its_code()
+    {
+        using var v1 = new V1Http(server);
+        var (id, token, _) = await v1.CreateAsync();
+        var pid = await StartAsync(v1, id, token, new { cmd = new[] { "python3" }, pty = new { cols = 100, rows = 30 } });
+        using var ws = new ClientWebSocket();
+        ws.Options.SetRequestHeader("X-Sandbox-Token", token);
+        await ws.ConnectAsync(new Uri(server.WsBase, $"/v1/sandboxes/{id}/processes/{pid}/attach?offset=0"), CancellationToken.None);
+        var screen = new StringBuilder();
+        JsonElement? exit = null;
+        var buf = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        async Task ReadUntil(Func<string, bool> done)
+        {
+            var text = new MemoryStream();
+            while (!done(screen.ToString()))
+            {
+                var m = await ws.ReceiveAsync(buf, cts.Token);
+                if (m.MessageType == WebSocketMessageType.Close) return;
+                if (m.MessageType == WebSocketMessageType.Binary) { screen.Append(Encoding.UTF8.GetString(buf, 0, m.Count)); continue; }
+                text.Write(buf, 0, m.Count);
+                if (!m.EndOfMessage) continue;
+                exit = JsonDocument.Parse(text.ToArray()).RootElement.Clone();
+                text.SetLength(0);
+            }
+        }
+        // the interactive prompt shows because stdin is a terminal; lines typed there are evaluated
+        await ReadUntil(s => s.Contains(">>> "));
+        await ws.SendAsync("import os, shutil\r"u8.ToArray(), WebSocketMessageType.Binary, true, CancellationToken.None);
+        await ws.SendAsync("print(os.isatty(0), shutil.get_terminal_size().columns, 6 * 7)\r"u8.ToArray(), WebSocketMessageType.Binary, true, CancellationToken.None);
+        await ReadUntil(s => s.Contains("True 100 42"));
+        // a statement spread over lines gets the continuation prompt
+        await ws.SendAsync("for i in range(2):\r    print('row', i)\r\r"u8.ToArray(), WebSocketMessageType.Binary, true, CancellationToken.None);
+        await ReadUntil(s => s.Contains("row 1"));
+        Assert.Contains("... ", screen.ToString());
+        await ws.SendAsync("raise SystemExit(3)\r"u8.ToArray(), WebSocketMessageType.Binary, true, CancellationToken.None);
+        await ReadUntil(_ => false);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, ws.CloseStatus);
+        Assert.Equal(3, exit!.Value.GetProperty("exit_code").GetInt32());
         await v1.DeleteAsync($"/v1/sandboxes/{id}", token);
     }
 
