@@ -127,23 +127,92 @@ public class PlacementSpec
     {
         var capacity = new HostCapacity(maxSandboxes: 2, maxConcurrentStarts: 1);
 
-        Assert.Null(capacity.TryAdmitNew("s1"));
-        Assert.True(capacity.TryAdmitNew("s2")!.Busy);          // s1 is still starting
+        Assert.Equal(HostAdmission.Admitted, capacity.TryAdmitNew("s1"));
+        Assert.True(capacity.TryAdmitNew("s2").Refused!.Busy);          // s1 is still starting
         capacity.MarkRunning("s1");
-        Assert.Null(capacity.TryAdmitNew("s2"));
+        Assert.Equal(HostAdmission.Admitted, capacity.TryAdmitNew("s2"));
         capacity.MarkRunning("s2");
-        var full = capacity.TryAdmitNew("s3");
+        var full = capacity.TryAdmitNew("s3").Refused;
         Assert.False(full!.Busy);
         Assert.Contains("capacity of 2", full.Reason);
 
-        capacity.AdmitRestore("s4");                               // a checkpointed sandbox comes back regardless
+        Assert.Null(capacity.AdmitRestore("s4"));                   // a checkpointed sandbox comes back regardless
         Assert.Equal(3, capacity.Occupied);
         capacity.Release("s1");
         capacity.Release("s4");
-        Assert.Null(capacity.TryAdmitNew("s3"));
+        Assert.Equal(HostAdmission.Admitted, capacity.TryAdmitNew("s3"));
 
         capacity.StartDraining();
-        Assert.Contains("draining", capacity.TryAdmitNew("s5")!.Reason);
+        Assert.Contains("draining", capacity.TryAdmitNew("s5").Refused!.Reason);
+    }
+
+    [Fact]
+    public void A_full_host_admits_a_new_sandbox_by_pausing_its_least_recently_active_pausable_one()
+    {
+        var capacity = new HostCapacity(maxSandboxes: 3, maxConcurrentStarts: 4);
+        var t0 = DateTimeOffset.FromUnixTimeSeconds(1_000);
+        foreach (var id in new[] { "busy", "older", "newer" })
+        {
+            capacity.TryAdmitNew(id);
+            capacity.MarkRunning(id);
+        }
+        capacity.Report("busy", null);                     // attached, executing or without checkpoints
+        capacity.Report("newer", t0.AddSeconds(30));
+        capacity.Report("older", t0);
+        Assert.Equal(2, capacity.Pausable);
+
+        Assert.Equal(new HostAdmission(null, "older"), capacity.TryAdmitNew("first"));
+        Assert.Equal(new HostAdmission(null, "newer"), capacity.TryAdmitNew("second"));   // each admission takes its own candidate
+        Assert.Equal(0, capacity.Pausable);
+        Assert.Contains("capacity of 3", capacity.TryAdmitNew("third").Refused!.Reason);
+        Assert.Equal(5, capacity.Occupied);
+
+        capacity.Release("older");                          // paused: its memory is free
+        capacity.Report("newer", null);                     // busy again before it could pause: it stays
+        Assert.Equal(4, capacity.Occupied);
+        Assert.Equal(0, capacity.Pausable);
+        capacity.Report("newer", t0.AddSeconds(60));        // idle again: a candidate once more
+        Assert.Equal(1, capacity.Pausable);
+    }
+
+    [Fact]
+    public void A_restore_past_the_capacity_asks_the_least_recently_active_pausable_sandbox_to_make_room()
+    {
+        var capacity = new HostCapacity(maxSandboxes: 2, maxConcurrentStarts: 4);
+        capacity.TryAdmitNew("a");
+        capacity.TryAdmitNew("b");
+        capacity.Report("a", DateTimeOffset.FromUnixTimeSeconds(5));
+        Assert.Null(capacity.AdmitRestore("a"));            // it holds its slot already
+        Assert.Equal("a", capacity.AdmitRestore("back"));
+        Assert.Null(capacity.AdmitRestore("again"));        // nobody else could pause: over by one more
+        Assert.Equal(4, capacity.Occupied);
+    }
+
+    [Fact]
+    public void Only_a_sandbox_with_a_slot_here_can_be_chosen_to_make_room()
+    {
+        var capacity = new HostCapacity(maxSandboxes: 1, maxConcurrentStarts: 4);
+        capacity.Report("elsewhere", DateTimeOffset.FromUnixTimeSeconds(5));
+        Assert.Equal(0, capacity.Pausable);
+        capacity.TryAdmitNew("here");
+        capacity.Report("here", DateTimeOffset.FromUnixTimeSeconds(5));
+        capacity.Release("here");
+        Assert.Equal(0, capacity.Pausable);
+    }
+
+    [Fact]
+    public void Placement_sends_a_create_to_a_full_host_that_can_pause_only_when_no_host_has_a_free_slot()
+    {
+        var board = new PlacementBoard();
+        board.Update(new PlacementView([
+            new HostLoad("full", 4, 4, 0, 4, false, [], [], Pausable: 1),
+            new HostLoad("roomy", 3, 4, 0, 4, false, [], []),
+        ], DateTime.UtcNow));
+        Assert.Equal("roomy", Assert.IsType<PlacementDecision.Placed>(board.Place(NoneExcluded, new ClusterLimits())).Node);
+        Assert.Equal("full", Assert.IsType<PlacementDecision.Placed>(board.Place(NoneExcluded, new ClusterLimits())).Node);
+        var refused = Assert.IsType<PlacementDecision.Refused>(board.Place(NoneExcluded, new ClusterLimits()));
+        Assert.False(refused.Busy);
+        Assert.Contains("cluster is full", refused.Reason);
     }
 }
 

@@ -59,7 +59,7 @@ public sealed class HostAgent : ReceiveActor
             shards = [];   // the region is busy or stopping: placement then only uses unallocated shards
         }
         var c = host.Capacity;
-        return new HostLoad(host.NodeName, c.Occupied, c.MaxSandboxes, c.Starting, c.MaxConcurrentStarts, c.Draining, shards, c.SandboxIds);
+        return new HostLoad(host.NodeName, c.Occupied, c.MaxSandboxes, c.Starting, c.MaxConcurrentStarts, c.Draining, shards, c.SandboxIds, c.Pausable);
     }
 
     private static async Task<ContainerListing> ListAsync(SandboxHostContext host)

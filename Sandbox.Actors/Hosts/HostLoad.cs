@@ -5,7 +5,8 @@ namespace Sandbox.Actors.Hosts;
 
 /// <summary>
 /// What a sandbox host reports about itself: its slots (<see cref="HostCapacity"/>), whether it is
-/// draining, and which shards of the sandbox region it holds (placement picks ids in those shards).
+/// draining, which shards of the sandbox region it holds (placement picks ids in those shards), and
+/// how many of its sandboxes it could pause to make room for new ones when it is full.
 /// </summary>
 public sealed record HostLoad(
     string Node,
@@ -15,7 +16,8 @@ public sealed record HostLoad(
     int MaxConcurrentStarts,
     bool Draining,
     IReadOnlyList<string> Shards,
-    IReadOnlyList<string> SandboxIds) : ISandboxWireMessage
+    IReadOnlyList<string> SandboxIds,
+    int Pausable = 0) : ISandboxWireMessage
 {
     public int Free => Draining ? 0 : Math.Max(0, MaxSandboxes - Sandboxes);
 }

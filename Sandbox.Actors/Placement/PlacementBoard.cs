@@ -46,7 +46,8 @@ public sealed class PlacementBoard : IExtension
 
     /// <summary>
     /// Picks the host with the most free slots (not draining, not in <paramref name="excludedNodes"/>,
-    /// not at its concurrent-create limit) and an id whose shard lives there. With no view yet, any id:
+    /// not at its concurrent-create limit; a full host counts the sandboxes it could pause to make
+    /// room, after every host with a free slot) and an id whose shard lives there. With no view yet, any id:
     /// the host it lands on still checks its own capacity.
     /// </summary>
     public PlacementDecision Place(IReadOnlySet<string> excludedNodes, ClusterLimits limits)
@@ -69,7 +70,8 @@ public sealed class PlacementBoard : IExtension
                 return new PlacementDecision.Placed(SandboxIdentity.NewSandboxId(), UnknownHost);
             }
 
-            var open = hosts.Where(h => !h.Draining && !excludedNodes.Contains(h.Node) && h.Sandboxes + Placed(h) < h.MaxSandboxes).ToList();
+            // a full host with sandboxes it could pause still takes new ones (it pauses its least recently active)
+            var open = hosts.Where(h => !h.Draining && !excludedNodes.Contains(h.Node) && h.Sandboxes + Placed(h) < h.MaxSandboxes + h.Pausable).ToList();
             var ready = open.Where(h => h.Starting + Launching(h) < h.MaxConcurrentStarts).ToList();
             if (ready.Count == 0)
             {
@@ -80,7 +82,7 @@ public sealed class PlacementBoard : IExtension
                 var draining = hosts.Count(h => h.Draining);
                 return new PlacementDecision.Refused(
                     $"The cluster is full: every sandbox host is at capacity ({used} sandboxes running, capacity {capacity} on {hosts.Count - draining} host(s)" +
-                    (draining > 0 ? $", {draining} draining" : "") + "). Try again when some have ended, or add hosts.", Busy: false);
+                    (draining > 0 ? $", {draining} draining" : "") + "). Try again when some have ended, or add hosts.", Busy: false) { ViewTakenAt = _view.TakenAtUtc };
             }
 
             var best = ready

@@ -97,12 +97,18 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
     {
         foreach (var e in decision.Events) _state = _state.Apply(e);
         _effects.Run(decision.Effects, input, sender ?? Sender);
+        // the host's books: whether it may pause this sandbox to make room, and since when it is idle
+        _host.Capacity.Report(_state.SandboxId, _state.MayMakeRoom(_host.Checkpoints is not null) ? _state.LastActivity : null);
     }
 
     private bool IsOneShot(Decision d) =>
         _state.Settings.DeleteOnDetach || d.Events.OfType<SandboxEvents.Created>().Any(c => c.Settings.DeleteOnDetach);
 
-    private SandboxFacts Facts(object input) => new()
+    private SandboxFacts Facts(object input) => FactsWith(input is SandboxProtocol.CreateSandbox && _state.Lifecycle == SandboxLifecycle.New && !_state.Passivating
+        ? _host.Capacity.TryAdmitNew(_state.SandboxId)
+        : null);
+
+    private SandboxFacts FactsWith(Hosts.HostAdmission? admission) => new()
     {
         Now = DateTimeOffset.UtcNow,
         Node = _host.NodeName,
@@ -112,9 +118,8 @@ public sealed class SandboxActor : ReceivePersistentActor, IWithTimers
         Networking = _host.Networks is not null,
         NodeShuttingDown = CoordinatedShutdown.Get(Context.System).ShutdownReason is not null,
         // Only a create of a sandbox that does not exist yet takes a slot.
-        Admission = input is SandboxProtocol.CreateSandbox && _state.Lifecycle == SandboxLifecycle.New && !_state.Passivating
-            ? _host.Capacity.TryAdmitNew(_state.SandboxId) is { } r ? new HostRefusal(r.Reason, r.Busy) : null
-            : null,
+        Admission = admission?.Refused is { } r ? new HostRefusal(r.Reason, r.Busy) : null,
+        MakeRoomBy = admission?.MakeRoomBy,
         Limits = _host.Options.Limits,
     };
 

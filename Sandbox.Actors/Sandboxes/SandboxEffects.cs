@@ -229,7 +229,10 @@ public sealed class SandboxEffects(
                 break;
 
             case AdmitRestore:
-                host.Capacity.AdmitRestore(sandboxId);
+                if (host.Capacity.AdmitRestore(sandboxId) is { } victim) AskToMakeRoom(victim);
+                break;
+            case PauseForRoom p:
+                AskToMakeRoom(p.SandboxId);
                 break;
             case ContainerRunning r:
                 host.Capacity.MarkRunning(sandboxId);
@@ -346,6 +349,13 @@ public sealed class SandboxEffects(
         _network.LaunchAsync(sandboxId, state().Settings.Network,
                 () => SandboxContainer.StartAsync(host.Runsc, sandboxId, host.Options.StartTimeout, CancellationToken.None, new SnapshotOperation(host.Snapshots).SeedFor(snapshot)))
             .PipeTo(self, success: x => new ContainerReady(x.Result, null, false) { Lease = x.Lease }, failure: ex => new ContainerReady(null, ex.GetBaseException().Message, false));
+    }
+
+    /// <summary>Through the shard region (the sandbox's shard lives on this node, as its slot does).</summary>
+    private void AskToMakeRoom(string victimId)
+    {
+        _log.Info($"Host full: asking sandbox {victimId}, its least recently active pausable one, to pause for {sandboxId}");
+        context.ActorSelection(context.Parent.Path.Parent).Tell(new SandboxProtocol.MakeRoom(victimId), ActorRefs.NoSender);
     }
 
     private void Record(Measurement m)

@@ -55,6 +55,7 @@ public sealed class SandboxSerializer : SerializerWithStringManifest
             [typeof(GetSandboxInfo)] = "get-info",
             [typeof(SandboxInfo)] = "info",
             [typeof(StopSandbox)] = "stop",
+            [typeof(MakeRoom)] = "make-room",
             // API v1
             [typeof(DescribeSandbox)] = "describe",
             [typeof(DeleteSandbox)] = "delete",

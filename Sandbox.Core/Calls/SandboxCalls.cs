@@ -41,7 +41,12 @@ public static class SandboxCalls
 
     public sealed record StartProcess(string SandboxId, Access Access, ProcessSpec Spec) : ISandboxCall;
 
-    public sealed record ListProcesses(string SandboxId, Access Access) : ISandboxCall;
+    public sealed record ListProcesses(string SandboxId, Access Access) : ISandboxCall
+    {
+        /// <summary>Only a look (GET /v1/sandboxes/{id} counting processes): a paused sandbox refuses it
+        /// instead of being restored for it.</summary>
+        public bool Peek { get; init; }
+    }
 
     public sealed record GetProcess(string SandboxId, Access Access, string ProcessId) : ISandboxCall;
 

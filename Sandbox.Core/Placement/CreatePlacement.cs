@@ -24,6 +24,10 @@ public sealed record CreatePlacement
     public PlacementStep OnBoard(PlacementDecision decision, DateTime now) => decision switch
     {
         PlacementDecision.Refused { Busy: true } when now - StartedAt < BusyWait => new PlacementStep.RetryAfter(BusyRetry, this),
+        // "full" by a view older than the create: sandboxes may have ended or become pausable since,
+        // so the create waits for the next view (one poll interval) before it is refused
+        PlacementDecision.Refused { ViewTakenAt: { } taken } when taken < StartedAt && now - StartedAt < BusyWait =>
+            new PlacementStep.RetryAfter(BusyRetry, this),
         PlacementDecision.Refused r => new PlacementStep.Refuse(r.Reason, r.Busy),
         PlacementDecision.Placed p => new PlacementStep.Place(p.SandboxId, p.Node, this),
         _ => throw new ArgumentOutOfRangeException(nameof(decision)),

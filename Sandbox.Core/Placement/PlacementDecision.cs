@@ -8,6 +8,10 @@ public abstract record PlacementDecision
     /// reported yet and sharding decides.</summary>
     public sealed record Placed(string SandboxId, string Node) : PlacementDecision;
 
-    /// <summary>No room: <paramref name="Busy"/> means "try again shortly", otherwise the cluster is full.</summary>
-    public sealed record Refused(string Reason, bool Busy) : PlacementDecision;
+    /// <summary>No room: <paramref name="Busy"/> means "try again shortly", otherwise the cluster is full
+    /// by a view of the hosts taken at <see cref="ViewTakenAt"/> (when known).</summary>
+    public sealed record Refused(string Reason, bool Busy) : PlacementDecision
+    {
+        public DateTime? ViewTakenAt { get; init; }
+    }
 }

@@ -22,6 +22,12 @@ public static partial class SandboxDecider
     private static void OnCallPaused(DecisionBuilder d, ISandboxCall call, ClientRef? from, SandboxFacts f)
     {
         if (IsRelease(call)) return;   // no transfer survives a checkpoint: nothing to let go of
+        if (call is SandboxCalls.ListProcesses { Peek: true })
+        {
+            // it paused between the description and the count: looking does not wake it
+            Refuse(d, from, ApiRefusal.Conflict, $"Sandbox {d.State.SandboxId} is paused.");
+            return;
+        }
         if (!f.CheckpointStore)
         {
             Refuse(d, from, ApiRefusal.Conflict, $"Sandbox {d.State.SandboxId} is paused and this server cannot restore it: checkpointing is not enabled.");

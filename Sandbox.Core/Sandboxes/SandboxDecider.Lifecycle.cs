@@ -19,6 +19,7 @@ public static partial class SandboxDecider
             return;
         }
         if (NetworkOfCreate(d, c, f) is not { } settings) return;
+        if (f.MakeRoomBy is { } victim) d.Do(new SandboxEffect.PauseForRoom(victim));
         d.Measure(new Measurement.Begin(Measurement.Operation.Create));
         d.Event(new Created(c.SandboxId, c.TokenSha256, settings, f.Now) { Owner = c.Owner });
         d.Event(new CreateAccepted(c.Session));

@@ -94,6 +94,10 @@ public static partial class SandboxDecider
             case ResumeSandbox:
                 Describe(d, from);   // it runs already
                 break;
+            case MakeRoom:
+                d.Log(LogLevel.Info, $"Sandbox {s.SandboxId}: pausing, its host needs the memory (idle since {s.LastActivity:O})");
+                BeginCheckpoint(d, f, CheckpointKind.MakeRoom, replyTo: null, @operator: null);
+                break;
             case SetSandboxTtl t:
                 Touch(d, f);
                 OnSetTtl(d, t, from, f);

@@ -43,6 +43,10 @@ public static partial class SandboxDecider
                 return;
             case IWithSandboxId when s.Phase == SandboxPhase.Recovering:
                 break;   // what it says about itself waits until it knows whether it still runs
+            case MakeRoom when !s.MayMakeRoom(f.CheckpointStore):
+                // busy again, or gone, since its host chose it: the host stays over by one until a sandbox ends
+                if (s.Lifecycle == SandboxLifecycle.New) Passivate(d);
+                return;
             case IApiCommand api when api.Access.Check(s) is { } refusal:
                 Refuse(d, from, refusal);
                 if (s.Lifecycle == SandboxLifecycle.New) Passivate(d);

@@ -78,6 +78,8 @@ public abstract record SandboxEffect
     public sealed record ContainerGone(string ContainerKey) : SandboxEffect;
     /// <summary>Free the slot of a sandbox that never got a container.</summary>
     public sealed record ReleaseSlot : SandboxEffect;
+    /// <summary>This host admitted a sandbox past its capacity: ask the sandbox it chose to pause (<see cref="SandboxProtocol.MakeRoom"/>).</summary>
+    public sealed record PauseForRoom(string SandboxId) : SandboxEffect;
 
     // ---- the actor itself ----------------------------------------------------------------------------
     /// <summary>Keep the current command until the sandbox is able to decide it.</summary>

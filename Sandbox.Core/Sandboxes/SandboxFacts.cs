@@ -16,5 +16,7 @@ public sealed record SandboxFacts
     public bool NodeShuttingDown { get; init; }
     /// <summary>For a create of a new sandbox: null when the host admitted it (a slot is taken), else why not.</summary>
     public HostRefusal? Admission { get; init; }
+    /// <summary>For an admitted create on a host that was full: the sandbox it chose to pause to make room.</summary>
+    public string? MakeRoomBy { get; init; }
     public SandboxLimits Limits { get; init; } = new();
 }

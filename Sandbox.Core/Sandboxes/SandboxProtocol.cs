@@ -65,6 +65,10 @@ public static class SandboxProtocol
         public static readonly StopSandbox Instance = new("");
     }
 
+    /// <summary>Its host is short of memory and chose it, the least recently active sandbox it could
+    /// pause: pause now if that is still true (a sandbox busy again since is left alone).</summary>
+    public sealed record MakeRoom(string SandboxId) : IWithSandboxId, ISandboxWireMessage;
+
     // ---- API v1 (gateway facade -> sandbox), each answered with a description, history, or refusal ----
 
     /// <summary>GET /v1/sandboxes/{id}.</summary>

@@ -81,6 +81,15 @@ public sealed record SandboxState
 
     public bool ExecutionRunning => Foreground is { Finished: false };
 
+    /// <summary>
+    /// Its host may pause it to free memory for another sandbox: it runs with nothing in flight, has
+    /// checkpoints, and nobody is attached or waiting on a foreground execution (a reference client
+    /// would lose its session; API processes survive the pause and resume with it).
+    /// </summary>
+    public bool MayMakeRoom(bool checkpointStore) =>
+        checkpointStore && Settings.EnableCheckpoint && Lifecycle == SandboxLifecycle.Running && Phase == SandboxPhase.Idle &&
+        Session is null && !ExecutionRunning && !ForkInFlight && SnapshotName is null && !Passivating;
+
     public bool TokenMatches(string tokenSha256) => SandboxIdentity.HashesMatch(TokenSha256, tokenSha256);
 
     public SandboxState Apply(ISandboxEvent e) => e is IJournaledEvent
@@ -164,6 +173,7 @@ public sealed record SandboxState
         CheckpointKind.Idle => $"idle ({c.Size} bytes)",
         CheckpointKind.Shutdown => $"its node was shutting down ({c.Size} bytes)",
         CheckpointKind.Pause => $"on request ({c.Size} bytes)",
+        CheckpointKind.MakeRoom => $"its host needed the memory for other sandboxes ({c.Size} bytes)",
         _ => $"{c.Size} bytes",
     };
 

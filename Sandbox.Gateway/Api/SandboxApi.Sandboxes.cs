@@ -47,7 +47,7 @@ public sealed partial class SandboxApi
     {
         var described = await AskSandboxAsync(sandboxId, new DescribeSandbox(sandboxId, AccessOf(caller)), AskTimeout, ct);
         if (!described.Ok || described.Value.State != "running") return described.Map(s => View(s));   // a paused sandbox is not woken to count
-        var processes = await CallAsync<Core.Calls.CallReplies.Processes>(new Core.Calls.SandboxCalls.ListProcesses(sandboxId, AccessOf(caller)), ct);
+        var processes = await CallAsync<Core.Calls.CallReplies.Processes>(new Core.Calls.SandboxCalls.ListProcesses(sandboxId, AccessOf(caller)) { Peek = true }, ct);
         return described.Map(s => View(s) with { ProcessesRunning = processes.Ok ? processes.Value.Items.Count(p => p.State == "running") : null });
     }
 

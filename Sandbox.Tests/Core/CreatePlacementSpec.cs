@@ -21,6 +21,10 @@ public class CreatePlacementSpec
         Assert.IsType<PlacementStep.RetryAfter>(_placement.OnBoard(busy, T0.AddSeconds(29)));
         Assert.Equal(new PlacementStep.Refuse("busy starting", true), _placement.OnBoard(busy, T0.AddSeconds(31)));
         Assert.Equal(new PlacementStep.Refuse("full", false), _placement.OnBoard(new PlacementDecision.Refused("full", false), T0));
+        // full by a view the create is newer than: it waits for the next view, then hears the answer
+        var staleFull = new PlacementDecision.Refused("full", false) { ViewTakenAt = T0.AddMilliseconds(-400) };
+        Assert.IsType<PlacementStep.RetryAfter>(_placement.OnBoard(staleFull, T0.AddMilliseconds(150)));
+        Assert.Equal(new PlacementStep.Refuse("full", false), _placement.OnBoard(staleFull with { ViewTakenAt = T0.AddMilliseconds(600) }, T0.AddMilliseconds(900)));
     }
 
     [Fact]

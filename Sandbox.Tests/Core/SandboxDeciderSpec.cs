@@ -40,7 +40,7 @@ public class SandboxDeciderSpec
         var answeredLater = decision.Effects.Any(e => e is Defer or Reroute or StartContainer or RestoreContainer or SyncRunner
             or FreezeContainer or Stop or SandboxEffect.Passivate or DestroyContainer or SendStdin or TakeForkImage or PerformCall)
             || decision.Events.Any(e => e is CallAwaitsRestore or RestoreBegan);   // answered with the restore
-        var needsNoAnswer = command is DetachSession or OutputAck or StopSandbox or SandboxCalls.EndTransfer
+        var needsNoAnswer = command is DetachSession or OutputAck or StopSandbox or SandboxCalls.EndTransfer or MakeRoom
             // a session command from a client that is not attached: there is nobody to answer
             || (from == Session && s.Session != Session && command is ExecuteCode or KillProcess or Reconnect or WriteStdin);
         Assert.True(answeredNow || answeredLater || needsNoAnswer,
@@ -241,6 +241,47 @@ public class SandboxDeciderSpec
     }
 
     [Fact]
+    public void Only_an_idle_detached_sandbox_with_checkpoints_may_be_paused_to_make_room()
+    {
+        Assert.True(Detached.MayMakeRoom(checkpointStore: true));
+        Assert.False(Detached.MayMakeRoom(checkpointStore: false));
+        Assert.False(Running.MayMakeRoom(true));                                    // a reference client is attached
+        Assert.False(Checkpointing.MayMakeRoom(true));
+        Assert.False(Paused.MayMakeRoom(true));
+        var withoutCheckpoints = Run(Run(New, new CreateSandbox(Id, TokenHash, Settings(checkpoint: false), Session)),
+            new ContainerStarted("key-1", false), new DetachSession(Id, Session));
+        Assert.False(withoutCheckpoints.MayMakeRoom(true));
+    }
+
+    [Fact]
+    public void A_sandbox_chosen_to_make_room_pauses_and_its_history_says_its_host_needed_the_memory()
+    {
+        var (pausing, d) = Step(Detached, new MakeRoom(Id));
+        Assert.Equal(CheckpointKind.MakeRoom, pausing.Checkpoint!.Kind);
+        Assert.Contains(d.Effects, e => e is SyncRunner { Quiesce: true });
+        var paused = Run(pausing, new RunnerSynced(pausing.Checkpoint.SyncId), new CheckpointStored(new StoredCheckpoint("ckpt-1", 10, "abc", 1)),
+            new RunnerStreamEnded());
+        Assert.Equal(SandboxLifecycle.Paused, paused.Lifecycle);
+        Assert.Contains(paused.History, h => h.Type == "paused" && h.Detail.StartsWith("its host needed the memory for other sandboxes"));
+
+        // busy or gone since its host chose it: left alone
+        foreach (var busy in new[] { Running, Executing, Checkpointing, Paused, SandboxStates.Ended })
+        {
+            var (_, left) = Step(busy, new MakeRoom(Id));
+            Assert.Empty(left.Events);
+            Assert.DoesNotContain(left.Effects, e => e is SyncRunner or Defer);
+        }
+    }
+
+    [Fact]
+    public void A_create_admitted_past_a_full_host_asks_the_sandbox_its_host_chose_to_make_room()
+    {
+        var (_, d) = Step(New, new CreateSandbox(Id, TokenHash, Settings(), Session), Session, Facts() with { MakeRoomBy = "sandbox-idle" });
+        Assert.Contains(d.Effects, e => e is PauseForRoom { SandboxId: "sandbox-idle" });
+        Assert.Contains(d.Effects, e => e is StartContainer);
+    }
+
+    [Fact]
     public void A_checkpoint_that_fails_before_the_image_keeps_the_sandbox_running_and_sends_what_was_held()
     {
         var s = Step(Checkpointing, new RunnerSynced(Checkpointing.Checkpoint!.SyncId)).State;
@@ -388,6 +429,16 @@ public class SandboxDeciderSpec
         var (looked, listing) = Step(Running, new SandboxCalls.ListProcesses(Id, Access.Operator), Other, later);
         Assert.Equal(Running.LastActivity, looked.LastActivity);
         Assert.Single(listing.Effects.OfType<PerformCall>());
+    }
+
+    [Fact]
+    public void The_process_count_of_a_get_does_not_wake_a_sandbox_that_paused_meanwhile_but_a_listing_does()
+    {
+        var (still, peek) = Step(Paused, new SandboxCalls.ListProcesses(Id, Access.Operator) { Peek = true }, Other);
+        Assert.Equal((SandboxLifecycle.Paused, SandboxPhase.Idle), (still.Lifecycle, still.Phase));
+        Assert.Equal(ApiRefusal.Conflict, Assert.IsType<ApiRefused>(Assert.Single(peek.Effects.OfType<Send>()).Message).Kind);
+        var (restoring, _) = Step(Paused, new SandboxCalls.ListProcesses(Id, Access.Operator), Other);
+        Assert.Equal(SandboxPhase.Restoring, restoring.Phase);
     }
 
     [Fact]

@@ -83,6 +83,7 @@ public static class SandboxStates
         new ForkSandbox(Id, Access.Operator, 2), new ForkSandbox(Id, Access.Operator, 17),
         new SandboxCalls.StatFile(Id, Access.Operator, "/etc"), new SandboxCalls.EndTransfer(Id, Access.Operator, "upload-1"),
         new SetSandboxNetwork(Id, WithToken, SandboxNetworkPolicy.None), new SetSandboxNetwork(Id, WithToken, SandboxNetworkPolicy.AllowAll),
+        new MakeRoom(Id),
     ];
 
     /// <summary>What an API caller with the sandbox's token presents.</summary>

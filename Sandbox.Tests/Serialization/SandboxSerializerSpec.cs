@@ -41,6 +41,8 @@ public class SandboxSerializerSpec() : TestKit(ConfigurationFactory.ParseString(
             new GetSandboxHistory("sandbox-1", Access.Operator),
             new SandboxDescription(summary),
             new ApiRefused(ApiRefusal.Conflict, "ended"),
+            new SandboxEvents.CheckpointTaken("k", 1, "s", 2, DateTimeOffset.FromUnixTimeSeconds(3)) { Kind = CheckpointKind.MakeRoom },
+            new MakeRoom("sandbox-1"),
         ];
         foreach (var m in samples)
             Assert.Equal(m, serializer.FromBinary(serializer.ToBinary(m), serializer.Manifest(m)));
