@@ -65,7 +65,7 @@ public static partial class SandboxDecider
             Refuse(d, replyTo, ApiRefusal.Failed, $"The fork of sandbox {s.SandboxId} failed: {m.Failure}. The sandbox runs on; try again.");
             return;
         }
-        d.Event(new Forked(s.ForkCount, f.Now));
+        d.Event(new Forked(s.ForkCount, f.Now) { ImageKey = stored.Key });
         d.Send(replyTo, new ForkImage(new CheckpointRef(stored.Key, stored.Size, stored.Sha256, stored.Generation) { Shared = true }, s.Settings));
     }
 

@@ -180,14 +180,13 @@ public static partial class SandboxDecider
     {
         var s = d.State;
         var session = s.Session;
-        var checkpoint = s.LatestCheckpoint;
         d.Event(new Ended(reason, detail, f.Now));
         d.Event(new TeardownBegan(new TeardownPlan(after)));
         d.SendAll(session, SessionReplies.Teardown(ending, s.ExecutionRunning, error));
         if (session is not null) d.Do(new SandboxEffect.Unwatch(session));
         d.Do(new SandboxEffect.CancelTimer(Timers.Idle));
         d.Do(new SandboxEffect.CancelTimer(Timers.ExecutionLimit));
-        if (checkpoint is { Shared: false }) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
+        DeleteStoredImages(d, s);
         d.Do(new SandboxEffect.CancelTimer(Timers.Ttl));
         d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} deleted ({detail})");
         d.Do(new SandboxEffect.DestroyContainer());

@@ -214,9 +214,17 @@ public static partial class SandboxDecider
     /// <summary>Records the end of a sandbox that has no container (any more).</summary>
     private static void End(DecisionBuilder d, SandboxFacts f, EndedReason reason, string detail)
     {
-        var checkpoint = d.State.LatestCheckpoint;
+        var s = d.State;
         d.Event(new Ended(reason, detail, f.Now));
-        if (checkpoint is { Shared: false }) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
+        DeleteStoredImages(d, s);
         d.Do(new SandboxEffect.ReleaseSlot());
+    }
+
+    /// <summary>An ended sandbox's images go from the store: its own checkpoint (not one it shares with
+    /// its source) and the images it took for its forks.</summary>
+    private static void DeleteStoredImages(DecisionBuilder d, SandboxState ended)
+    {
+        if (ended.LatestCheckpoint is { Shared: false } checkpoint) d.Do(new SandboxEffect.DeleteStoredCheckpoint(checkpoint.Key));
+        foreach (var image in ended.ForkImages.Where(k => k != ended.LatestCheckpoint?.Key)) d.Do(new SandboxEffect.DeleteStoredCheckpoint(image));
     }
 }

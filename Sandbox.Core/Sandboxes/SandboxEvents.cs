@@ -73,7 +73,12 @@ public static class SandboxEvents
     public sealed record Touched(DateTimeOffset At) : ITransientEvent;
 
     /// <summary>Images were taken for <paramref name="Count"/> forks (the forks' history names the source).</summary>
-    public sealed record Forked(int Count, DateTimeOffset At) : IJournaledEvent;
+    public sealed record Forked(int Count, DateTimeOffset At) : IJournaledEvent
+    {
+        /// <summary>The image taken for the forks of a running source (it is deleted when the source ends);
+        /// null for a paused source, whose forks start from its checkpoint.</summary>
+        public string? ImageKey { get; init; }
+    }
 
     public sealed record ForkBegan(ClientRef? ReplyTo, int Count) : ITransientEvent;
 

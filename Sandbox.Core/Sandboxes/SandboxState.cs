@@ -25,6 +25,9 @@ public sealed record SandboxState
     /// <summary>Names its container, bundle and runsc state: the sandbox id, or the warm-pool key it started with.</summary>
     public string? ContainerKey { get; init; }
     public CheckpointRef? LatestCheckpoint { get; init; }
+    /// <summary>Images it took for its forks: theirs to start from (and to fall back on until they
+    /// checkpoint themselves), kept in the store as long as this sandbox lives.</summary>
+    public ImmutableList<string> ForkImages { get; init; } = ImmutableList<string>.Empty;
     public DateTimeOffset? EndedAt { get; init; }
     public EndedReason? EndedReason { get; init; }
     public string? EndedDetail { get; init; }
@@ -105,7 +108,8 @@ public sealed record SandboxState
             // until it takes a checkpoint of its own, a fork falls back on the image it started from
             LatestCheckpoint = c.Settings.Fork is { } fork ? fork.Image with { Shared = true, Execution = null } : LatestCheckpoint,
         }, c.At, c.Settings.Fork is null ? "created" : "forked_from", CreatedDetail(c)),
-        Forked f => Record(this, f.At, "forked", $"into {f.Count} sandbox{(f.Count == 1 ? "" : "es")}"),
+        Forked f => Record(this with { ForkImages = f.ImageKey is { } image ? ForkImages.Add(image) : ForkImages },
+            f.At, "forked", $"into {f.Count} sandbox{(f.Count == 1 ? "" : "es")}"),
         ForkBegan b => this with { ForkInFlight = true, ForkReplyTo = b.ReplyTo, ForkCount = b.Count },
         ForkEnded => this with { ForkInFlight = false, ForkReplyTo = null },
         Started s => Record(this with

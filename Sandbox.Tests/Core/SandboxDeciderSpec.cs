@@ -485,6 +485,17 @@ public class SandboxDeciderSpec
     }
 
     [Fact]
+    public void The_images_a_source_took_for_its_forks_leave_the_store_when_the_source_ends_and_not_before()
+    {
+        var forked = Run(Run(Running, new ForkSandbox(Id, Access.Operator, 1)), new ForkImageTaken(new StoredCheckpoint("fork-1", 10, "abc", 1), null));
+        forked = Run(Run(forked, new ForkSandbox(Id, Access.Operator, 2)), new ForkImageTaken(new StoredCheckpoint("fork-2", 10, "abc", 1), null));
+        Assert.Equal(["fork-1", "fork-2"], Reincarnated(forked).ForkImages);         // journaled: a later incarnation still knows them
+        Assert.DoesNotContain(Step(forked, new DetachSession(Id, Session)).Decision.Effects, e => e is DeleteStoredCheckpoint);
+        var (_, killed) = Step(forked, new KillSandbox(Id));
+        Assert.Equal(["fork-1", "fork-2"], killed.Effects.OfType<DeleteStoredCheckpoint>().Select(x => x.Key));
+    }
+
+    [Fact]
     public void A_paused_source_hands_out_its_checkpoint_without_waking()
     {
         var (_, d) = Step(Paused, new ForkSandbox(Id, Access.Operator, 2), Other);

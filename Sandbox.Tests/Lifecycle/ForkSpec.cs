@@ -47,7 +47,12 @@ public class ForkSpec(ServerFixture server) : IClassFixture<ServerFixture>
             .Select(e => e.GetProperty("type").GetString());
         Assert.Contains("forked", sourceHistory);
         foreach (var (forkId, forkToken) in forks) await v1.DeleteAsync($"/v1/sandboxes/{forkId}", forkToken);
+        // the image the forks started from lives as long as its source, and not in the store after it
+        var store = Path.Combine(server.Dir, "checkpoints");
+        string[] Images() => Directory.Exists(store) ? Directory.GetFiles(store, "*", SearchOption.AllDirectories).Where(f => f.Contains(id)).ToArray() : [];
+        Assert.NotEmpty(Images());
         await v1.DeleteAsync($"/v1/sandboxes/{id}", token);
+        await ExecuteEndpointSpec.Eventually(() => Assert.Empty(Images()), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public class SandboxSerializerSpec() : TestKit(ConfigurationFactory.ParseString(
             new ApiRefused(ApiRefusal.Conflict, "ended"),
             new SandboxEvents.CheckpointTaken("k", 1, "s", 2, DateTimeOffset.FromUnixTimeSeconds(3)) { Kind = CheckpointKind.MakeRoom },
             new MakeRoom("sandbox-1"),
+            new SandboxEvents.Forked(2, DateTimeOffset.FromUnixTimeSeconds(6)) { ImageKey = "sandbox-1/fork_6.tar" },
         ];
         foreach (var m in samples)
             Assert.Equal(m, serializer.FromBinary(serializer.ToBinary(m), serializer.Manifest(m)));
