@@ -131,20 +131,42 @@ public sealed class SandboxContainer
     /// </summary>
     public async Task<RunscResult> CheckpointAsync(string imageDir, CancellationToken ct)
     {
+        var r = await TakeImageAsync(imageDir, ct);
+        return r.Ok ? await ReleaseAfterCheckpointAsync() ?? r : r;
+    }
+
+    /// <summary>The first half of <see cref="CheckpointAsync"/>: `runsc checkpoint`, which returns once the
+    /// image (and so the writable layer's state) is complete.</summary>
+    public async Task<RunscResult> TakeImageAsync(string imageDir, CancellationToken ct)
+    {
         Directory.CreateDirectory(imageDir);
-        var r = await _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(120), ct, "checkpoint", $"--image-path={imageDir}", ContainerKey);
-        if (!r.Ok) return r;
+        return await _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(120), ct, ["checkpoint", .. ImageOptions, $"--image-path={imageDir}", ContainerKey]);
+    }
+
+    /// <summary>
+    /// How images are written. runsc's default deflate made `runsc checkpoint` of an idle Python
+    /// sandbox take 310–480 ms here for a 6 MB image; uncompressed and without the pages that are
+    /// all zeros it takes 65–95 ms for 25 MB, and its restore no longer inflates (resume 300–380 ms
+    /// instead of 400–600). Disk is the cheaper of the two: paused sandboxes are bounded by it, live
+    /// ones by memory and CPU.
+    /// </summary>
+    private static readonly string[] ImageOptions = ["--compression=none", "--exclude-committed-zero-pages"];
+
+    /// <summary>The second half: waits for the container to stop and frees its id, keeping the bundle.
+    /// Null when done; a failure when the container did not stop.</summary>
+    public async Task<RunscResult?> ReleaseAfterCheckpointAsync()
+    {
         if (!await WaitAsync(Exited, TimeSpan.FromSeconds(15)))
             return new RunscResult(-1, "", "the container did not stop after its checkpoint");
         await DestroyAsync(keepBundle: true);
-        return r;
+        return null;
     }
 
     /// <summary>`runsc checkpoint --leave-running`: the image of a container that goes on running (a fork's).</summary>
     public async Task<RunscResult> CheckpointLeavingRunningAsync(string imageDir, CancellationToken ct)
     {
         Directory.CreateDirectory(imageDir);
-        return await _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(120), ct, "checkpoint", "--leave-running", $"--image-path={imageDir}", ContainerKey);
+        return await _cli.RunAsync(ContainerKey, TimeSpan.FromSeconds(120), ct, ["checkpoint", "--leave-running", .. ImageOptions, $"--image-path={imageDir}", ContainerKey]);
     }
 
     /// <summary>`runsc pause` (freeze every process of the sandbox) or `runsc resume`.</summary>
