@@ -63,17 +63,6 @@ public static class ApiScenario
         {
             await start.TimeAsync(timeout, ct => SendAsync(http, HttpMethod.Post, $"/v1/sandboxes/{id}/processes", token, ct,
                 JsonContent.Create(new { cmd = new[] { "true" } })));
-            if (upload is not null)
-                await upload.TimeAsync(timeout * 4, ct => SendAsync(http, HttpMethod.Put, $"/v1/sandboxes/{id}/files?path=/data/blob.bin", token, ct,
-                    new ByteArrayContent(new byte[TransferBytes])));
-            if (download is not null)
-                await download.TimeAsync(timeout * 4, async ct =>
-                {
-                    using var req = Request(HttpMethod.Get, $"/v1/sandboxes/{id}/files?path=/data/blob.bin", token);
-                    using var r = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
-                    r.EnsureSuccessStatusCode();
-                    await (await r.Content.ReadAsStreamAsync(ct)).CopyToAsync(Stream.Null, ct);
-                });
             await pause.TimeAsync(timeout, ct => SendAsync(http, HttpMethod.Post, $"/v1/sandboxes/{id}/pause", token, ct));
             await resume.TimeAsync(timeout, ct => SendAsync(http, HttpMethod.Get, $"/v1/sandboxes/{id}/files/stat?path=/", token, ct));
             var forked = await fork.TimeAsync(timeout, async ct =>
@@ -86,6 +75,18 @@ public static class ApiScenario
                 return (f.GetProperty("sandbox_id").GetString()!, f.GetProperty("sandbox_token").GetString()!).ToTuple();
             });
             if (forked is not null) await DeleteAsync(context, http, forked.Item1, forked.Item2);
+            // last, so that pause, resume and fork measure an idle sandbox (a 64 MiB file is part of its image)
+            if (upload is not null)
+                await upload.TimeAsync(timeout * 4, ct => SendAsync(http, HttpMethod.Put, $"/v1/sandboxes/{id}/files?path=/data/blob.bin", token, ct,
+                    new ByteArrayContent(new byte[TransferBytes])));
+            if (download is not null)
+                await download.TimeAsync(timeout * 4, async ct =>
+                {
+                    using var req = Request(HttpMethod.Get, $"/v1/sandboxes/{id}/files?path=/data/blob.bin", token);
+                    using var r = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
+                    r.EnsureSuccessStatusCode();
+                    await (await r.Content.ReadAsStreamAsync(ct)).CopyToAsync(Stream.Null, ct);
+                });
         }
         finally
         {
