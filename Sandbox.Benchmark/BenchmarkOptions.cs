@@ -16,7 +16,9 @@ public static class MeasurementGroups
     public const string Density = "density";
     /// <summary>API v1: process start, pause, resume on access, fork, file transfer.</summary>
     public const string Api = "api";
-    public static readonly string[] All = [Lifecycle, HttpExecute, Checkpoint, Api, Memory, Cpu, Density];
+    /// <summary>N paused sandboxes held: the list's latency and a resume while they are held (issue 15).</summary>
+    public const string Paused = "paused";
+    public static readonly string[] All = [Lifecycle, HttpExecute, Checkpoint, Api, Memory, Cpu, Density, Paused];
 }
 
 /// <summary>Command line of the benchmark. Every loop it drives is bounded by these counts and times.</summary>
@@ -37,6 +39,8 @@ public sealed record BenchmarkOptions
     /// <summary>Idle sandboxes held at once in the density run (issue 17's target: 400).</summary>
     public int DensitySandboxes { get; init; } = 100;
     public int DensityConcurrency { get; init; } = 4;
+    /// <summary>Paused sandboxes held at once in the paused run (issue 15's target: 2,000).</summary>
+    public int PausedSandboxes { get; init; } = 200;
     /// <summary>Untimed operations before each measurement: the first sandbox of a server pays JIT and page-cache costs.</summary>
     public int Warmup { get; init; } = 1;
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -64,13 +68,14 @@ public sealed record BenchmarkOptions
           --cpu-execs N             trivial execs one at a time for the CPU per exec (default 50)
           --idle-seconds N          idle interval measured first; its CPU burn is subtracted (default 5)
           --density-sandboxes N     idle sandboxes held at once in the density run (default 100; the full run: 400)
-          --density-concurrency N   creates in flight while filling the density run (default 4)
+          --density-concurrency N   creates in flight while filling the density and paused runs (default 4)
+          --paused-sandboxes N      paused sandboxes held at once in the paused run (default 200; the full run: 2000)
           --warmup N                untimed operations before each measurement (default 1)
           --timeout SECONDS         limit of one operation (default 30)
           --level-budget SECONDS    no new operation starts after a level ran this long (default 300)
           --server-pid PID          server process for memory figures (default: the process listening on
                                     the URL's port, else the one whose command line has Sandbox.Host.dll)
-          --only a,b                subset of: lifecycle (create/exec/kill), http, checkpoint, api (v1), memory, cpu, density
+          --only a,b                subset of: lifecycle (create/exec/kill), http, checkpoint, api (v1), memory, cpu, density, paused
           --out PATH                JSON results (default benchmark-results.json)
         """;
 
@@ -96,6 +101,7 @@ public sealed record BenchmarkOptions
                     case "--idle-seconds": o = o with { IdleInterval = TimeSpan.FromSeconds(Positive(Value(), arg)) }; break;
                     case "--density-sandboxes": o = o with { DensitySandboxes = Positive(Value(), arg) }; break;
                     case "--density-concurrency": o = o with { DensityConcurrency = Positive(Value(), arg) }; break;
+                    case "--paused-sandboxes": o = o with { PausedSandboxes = Positive(Value(), arg) }; break;
                     case "--warmup": o = o with { Warmup = NonNegative(Value(), arg) }; break;
                     case "--timeout": o = o with { OperationTimeout = TimeSpan.FromSeconds(Positive(Value(), arg)) }; break;
                     case "--level-budget": o = o with { LevelBudget = TimeSpan.FromSeconds(Positive(Value(), arg)) }; break;

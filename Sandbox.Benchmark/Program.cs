@@ -55,6 +55,7 @@ await RunGroupAsync(MeasurementGroups.Api, async () => measurements.AddRange(awa
 // last, so the server's heap is already warm and the figure is the sandboxes' cost, not start-up's
 await RunGroupAsync(MeasurementGroups.Memory, async () => memory = await MemoryScenario.RunAsync(context));
 await RunGroupAsync(MeasurementGroups.Density, async () => density = await DensityScenario.RunAsync(context));
+await RunGroupAsync(MeasurementGroups.Paused, async () => measurements.AddRange(await PausedScenario.RunAsync(context)));
 
 var report = new BenchmarkReport
 {
