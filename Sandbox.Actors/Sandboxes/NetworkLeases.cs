@@ -87,9 +87,14 @@ public sealed class NetworkLeases(SandboxNetworks? networks, Action<string> warn
         catch (Exception e) when (e is NftablesException or ObjectDisposedException) { return null; }
     }
 
-    /// <summary>The description with the current lease's bytes.</summary>
+    /// <summary>The description with the current lease's bytes added to those of the sandbox's earlier runs.</summary>
     public object WithUsage(SandboxProtocol.SandboxDescription d) =>
-        Usage() is { } u ? d with { Summary = d.Summary with { NetworkBytesSent = u.BytesSent, NetworkBytesReceived = u.BytesReceived } } : d;
+        Usage() is { } u
+            ? d with { Summary = d.Summary with { NetworkBytesSent = (d.Summary.NetworkBytesSent ?? 0) + u.BytesSent, NetworkBytesReceived = (d.Summary.NetworkBytesReceived ?? 0) + u.BytesReceived } }
+            : d;
+
+    /// <summary>The current lease's bytes as the core counts them (zero without a lease).</summary>
+    public NetworkBytes LeaseBytes() => Usage() is { } u ? new NetworkBytes(u.BytesSent, u.BytesReceived) : default;
 
     /// <summary>Gives up the current lease (its container is gone or going); completes when it is removed.</summary>
     public Task ReleaseAsync()

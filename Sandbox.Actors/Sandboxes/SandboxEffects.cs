@@ -60,7 +60,8 @@ public sealed class SandboxEffects(
     public object Adopt(CheckpointDone m)
     {
         var o = m.Outcome;
-        if (o.Stored is not null) return new CheckpointStored(o.Stored);
+        // the lease is released when the container is gone: what it counted goes into the checkpoint
+        if (o.Stored is not null) return new CheckpointStored(o.Stored) { LeaseBytes = _network.LeaseBytes() };
         if (o.Container is not null) Own(o.Container);
         else if (!o.StillRunning) Disown();
         return new CheckpointFailed(o.Failure ?? "unknown failure", o.StillRunning, RestoredOnTheSpot: o.Container is not null);

@@ -6,5 +6,8 @@ namespace Sandbox.Core.Sandboxes;
 public sealed record CheckpointInFlight(CheckpointKind Kind, ClientRef? ReplyTo, ClientRef? Operator, uint SyncId,
     bool Started = false, StoredCheckpoint? Stored = null, bool StreamEnded = false)
 {
+    /// <summary>What the container's network lease counted until the checkpoint.</summary>
+    public NetworkBytes LeaseBytes { get; init; }
+
     public bool Complete => Stored is not null && StreamEnded;
 }

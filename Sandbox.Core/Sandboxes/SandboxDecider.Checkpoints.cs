@@ -75,7 +75,7 @@ public static partial class SandboxDecider
                 Progress(d, f, c with { StreamEnded = true });
                 break;
             case CheckpointStored m:
-                Progress(d, f, c with { Stored = m.Stored });
+                Progress(d, f, c with { Stored = m.Stored, LeaseBytes = m.LeaseBytes });
                 break;
             case CheckpointFailed m:
                 OnCheckpointFailed(d, f, m);
@@ -111,7 +111,7 @@ public static partial class SandboxDecider
         // an API pause answers its caller with the description; a session attached to it hears the close
         var session = c.Kind == CheckpointKind.Pause ? s.Session : s.Session ?? c.ReplyTo;
         var key = s.EffectiveContainerKey;
-        d.Event(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, f.Now, carry) { Kind = c.Kind });
+        d.Event(new CheckpointTaken(o.Key, o.Size, o.Sha256, o.Generation, f.Now, carry) { Kind = c.Kind, NetworkTotal = s.NetworkBytesBefore + c.LeaseBytes });
         if (previous is { Shared: false } && previous.Key != o.Key) d.Do(new SandboxEffect.DeleteStoredCheckpoint(previous.Key));
         d.Log(LogLevel.Info, $"Sandbox {s.SandboxId} checkpointed to {o.Key} ({o.Size} bytes)");
         d.Measure(new Measurement.End(Measurement.Operation.Checkpoint));

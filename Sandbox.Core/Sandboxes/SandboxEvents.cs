@@ -23,6 +23,9 @@ public static class SandboxEvents
     {
         /// <summary>Why it was taken (added later; absent in older journals): client, idle, shutdown, pause.</summary>
         public CheckpointKind? Kind { get; init; }
+        /// <summary>Every byte it sent and received beyond its node up to this checkpoint, over all its runs
+        /// (each run's network lease counts from zero).</summary>
+        public NetworkBytes NetworkTotal { get; init; }
     }
 
     /// <summary>The sandbox was restored from its latest checkpoint on <paramref name="Node"/>.</summary>

@@ -32,7 +32,11 @@ public static class SandboxSignals
     /// <summary>The runner's stream ended (the container stopped, or a checkpoint froze it).</summary>
     public sealed record RunnerStreamEnded;
 
-    public sealed record CheckpointStored(StoredCheckpoint Stored);
+    public sealed record CheckpointStored(StoredCheckpoint Stored)
+    {
+        /// <summary>What the container's network lease counted until the checkpoint (its lease ends with it).</summary>
+        public NetworkBytes LeaseBytes { get; init; }
+    }
     /// <summary><paramref name="StillRunning"/>: the container runs on (the image was never taken, or
     /// it was restored on the spot, <paramref name="RestoredOnTheSpot"/>); otherwise the container is gone.</summary>
     public sealed record CheckpointFailed(string Reason, bool StillRunning, bool RestoredOnTheSpot);

@@ -28,6 +28,8 @@ public sealed record SandboxState
     /// <summary>Images it took for its forks: theirs to start from (and to fall back on until they
     /// checkpoint themselves), kept in the store as long as this sandbox lives.</summary>
     public ImmutableList<string> ForkImages { get; init; } = ImmutableList<string>.Empty;
+    /// <summary>Bytes it sent and received in its runs before the current one (up to its latest checkpoint).</summary>
+    public NetworkBytes NetworkBytesBefore { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public EndedReason? EndedReason { get; init; }
     public string? EndedDetail { get; init; }
@@ -122,6 +124,7 @@ public sealed record SandboxState
             Lifecycle = SandboxLifecycle.Paused, Node = null, Phase = SandboxPhase.Idle, Checkpoint = null, Session = null,
             Foreground = null,
             LatestCheckpoint = new CheckpointRef(c.Key, c.Size, c.Sha256, c.Generation, c.Execution), PausedAt = c.At,
+            NetworkBytesBefore = c.NetworkTotal,
         }, c.At, "paused", PauseDetail(c)),
         Restored r => Record(this with
         {

@@ -27,12 +27,16 @@ public sealed record SandboxSummary(
     public static SandboxSummary Of(SandboxState s) => new(
         s.SandboxId, s.StateName, s.Owner, s.Settings.Labels, s.Lifecycle == SandboxLifecycle.Running ? s.Node : null, s.CreatedAt,
         s.LastActivity == default ? s.CreatedAt : s.LastActivity, s.ExpiresAt, s.EndedAt, s.EndedReason?.ToApiName(), s.EndedDetail,
-        s.Settings.IdleTimeoutSeconds, s.Settings.OnIdle, s.Settings.EnableCheckpoint, s.JournalVersion) { Network = s.Settings.Network };
+        s.Settings.IdleTimeoutSeconds, s.Settings.OnIdle, s.Settings.EnableCheckpoint, s.JournalVersion)
+    {
+        Network = s.Settings.Network,
+        NetworkBytesSent = s.NetworkBytesBefore.Sent, NetworkBytesReceived = s.NetworkBytesBefore.Received,
+    };
 
     /// <summary>Its egress policy (null in journals older than networking: the node's default).</summary>
     public SandboxNetworkPolicy? Network { get; init; }
-    /// <summary>Bytes it sent and received beyond its node since its container last started or was restored;
-    /// filled in by its node when it answers a description (null: no network lease now).</summary>
+    /// <summary>Bytes it sent and received beyond its node over all its runs: those before its latest
+    /// checkpoint, plus what its node adds from the current run's lease when it answers a description.</summary>
     public long? NetworkBytesSent { get; init; }
     public long? NetworkBytesReceived { get; init; }
 

@@ -241,6 +241,23 @@ public class SandboxDeciderSpec
     }
 
     [Fact]
+    public void Network_bytes_add_up_over_runs_each_checkpoint_adding_what_its_lease_counted()
+    {
+        SandboxState PauseWith(SandboxState s, NetworkBytes lease)
+        {
+            s = Run(s, new CheckpointSandbox(Id));
+            return Reincarnated(Run(s, new RunnerSynced(s.Checkpoint!.SyncId),
+                new CheckpointStored(new StoredCheckpoint($"ckpt-{s.JournalVersion}", 10, "abc", 1)) { LeaseBytes = lease }, new RunnerStreamEnded()));
+        }
+        var first = PauseWith(Running, new NetworkBytes(100, 2_000));
+        Assert.Equal(new NetworkBytes(100, 2_000), first.NetworkBytesBefore);
+        var second = PauseWith(Run(first, new AttachSandbox(Id, TokenHash, Session), new ContainerStarted("key-1", true)), new NetworkBytes(5, 50));
+        Assert.Equal(new NetworkBytes(105, 2_050), second.NetworkBytesBefore);
+        var summary = SandboxSummary.Of(second);
+        Assert.Equal((105L, 2_050L), (summary.NetworkBytesSent, summary.NetworkBytesReceived));
+    }
+
+    [Fact]
     public void Only_an_idle_detached_sandbox_with_checkpoints_may_be_paused_to_make_room()
     {
         Assert.True(Detached.MayMakeRoom(checkpointStore: true));

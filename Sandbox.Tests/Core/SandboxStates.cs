@@ -41,7 +41,7 @@ public static class SandboxStates
     public static SandboxState Reincarnated(SandboxState s) => SandboxState.Empty(s.SandboxId) with
     {
         Lifecycle = s.Lifecycle, TokenSha256 = s.TokenSha256, Settings = s.Settings, CreatedAt = s.CreatedAt, Node = s.Node,
-        ContainerKey = s.ContainerKey, LatestCheckpoint = s.LatestCheckpoint, ForkImages = s.ForkImages, EndedAt = s.EndedAt, EndedReason = s.EndedReason,
+        ContainerKey = s.ContainerKey, LatestCheckpoint = s.LatestCheckpoint, ForkImages = s.ForkImages, NetworkBytesBefore = s.NetworkBytesBefore, EndedAt = s.EndedAt, EndedReason = s.EndedReason,
         EndedDetail = s.EndedDetail, History = s.History,
     };
 

@@ -92,10 +92,15 @@ public sealed class SandboxEgressSpec(NetworkedServerTestbed bed) : IAsyncLifeti
     {
         var (id, token) = await CreateAsync(OnlyAllowed, checkpoint: true);
         Assert.StartsWith($"served-by {Allowed} |", await bed.PythonAsync(id, token, ReachAllowedAndOther));
+        Assert.Equal("200000", await bed.PythonAsync(id, token, Probe.Code + "print(len(get('http://allowed.test/bytes?n=200000')))"));
 
         var (paused, pausedView) = await bed.CallAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/pause", token);
         Assert.True(paused == 200, NetworkedServerTestbed.Text(pausedView));
         Assert.Empty(await NetworkedServerTestbed.EventuallyAsync(bed.NonPoolLeftoversAsync, l => l.Count == 0));
+        // its lease is gone, its bytes are not: each run's lease counts from zero, the checkpoint keeps the sum
+        async Task<long> Received() => (long)(await bed.CallAsync(HttpMethod.Get, $"/v1/sandboxes/{id}", token)).Body!["network"]!["bytes_received"]!;
+        var receivedBeforePause = await Received();
+        Assert.True(receivedBeforePause >= 200_000, $"received {receivedBeforePause} bytes by the pause");
         var (put, _) = await bed.CallAsync(HttpMethod.Put, $"/v1/sandboxes/{id}/network", token, new { egress = "allow_list", allow = new[] { "other.test" } });
         Assert.Equal(200, put);
 
@@ -105,6 +110,7 @@ public sealed class SandboxEgressSpec(NetworkedServerTestbed bed) : IAsyncLifeti
             ((string?)resumedView!["state"], (string?)resumedView["network"]?["egress"], (string?)resumedView["network"]?["allow"]?[0]));
         Assert.Equal($"ERR URLError | served-by {Other} | {Other}",
             await bed.PythonAsync(id, token, Probe.Code + $"print(get('http://{Allowed}/'), '|', get('http://other.test/'), '|', resolve('other.test'))"));
+        Assert.True(await Received() > receivedBeforePause, "the bytes of the run after the resume add to those before it");
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public class SandboxSerializerSpec() : TestKit(ConfigurationFactory.ParseString(
             new GetSandboxHistory("sandbox-1", Access.Operator),
             new SandboxDescription(summary),
             new ApiRefused(ApiRefusal.Conflict, "ended"),
-            new SandboxEvents.CheckpointTaken("k", 1, "s", 2, DateTimeOffset.FromUnixTimeSeconds(3)) { Kind = CheckpointKind.MakeRoom },
+            new SandboxEvents.CheckpointTaken("k", 1, "s", 2, DateTimeOffset.FromUnixTimeSeconds(3)) { Kind = CheckpointKind.MakeRoom, NetworkTotal = new NetworkBytes(7, 9) },
             new MakeRoom("sandbox-1"),
             new SandboxEvents.Forked(2, DateTimeOffset.FromUnixTimeSeconds(6)) { ImageKey = "sandbox-1/fork_6.tar" },
         ];
