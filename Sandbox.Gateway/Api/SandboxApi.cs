@@ -14,6 +14,7 @@ public sealed partial class SandboxApi(SandboxGateway gateway) : ISandboxApi
 {
     /// <summary>A description or refusal comes back at once; a sandbox mid-operation defers the call until it is done.</summary>
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan HostCheckInterval = TimeSpan.FromMilliseconds(500);
     /// <summary>Pause and resume wait for a checkpoint or a restore.</summary>
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(3);
 
@@ -46,7 +47,21 @@ public sealed partial class SandboxApi(SandboxGateway gateway) : ISandboxApi
         object answer;
         try
         {
-            answer = await gateway.Region.Ask<object>(command, timeout, ct);
+            var asked = gateway.Region.Ask<object>(command, timeout, ct);
+            // a long operation: its caller hears within a few seconds if the sandbox's host dies meanwhile
+            if (timeout > AskTimeout && SandboxHosts.HostOf(gateway.System, command.SandboxId) is { } host)
+                while (!asked.IsCompleted)
+                {
+                    await Task.WhenAny(asked, Task.Delay(HostCheckInterval, ct));
+                    if (!asked.IsCompleted && !SandboxHosts.Reachable(gateway.System, host))
+                    {
+                        _ = asked.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);   // it times out unheard
+                        return new ApiError(ApiErrorKind.Unavailable,
+                            $"The host of sandbox {command.SandboxId} ({host}) left the cluster or became unreachable while it worked on this; " +
+                            "nothing was acknowledged. Try again: a sandbox with a checkpoint comes back on another host.", RetryAfter: TimeSpan.FromSeconds(5));
+                    }
+                }
+            answer = await asked;
         }
         catch (AskTimeoutException)
         {
