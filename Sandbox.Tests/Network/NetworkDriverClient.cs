@@ -12,6 +12,8 @@ public sealed class NetworkDriverClient : IAsyncDisposable
     private readonly TaskCompletionSource<JsonObject> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _stderr = new();
     private int _next;
+    /// <summary>Ends when the driver's stderr does (after it exits, once its last lines are read).</summary>
+    private readonly Task _stderrRead;
 
     public JsonObject Hello { get; private set; } = null!;
 
@@ -19,7 +21,7 @@ public sealed class NetworkDriverClient : IAsyncDisposable
     {
         _process = process;
         _ = ReadAsync();
-        _ = Task.Run(async () =>
+        _stderrRead = Task.Run(async () =>
         {
             string? line;
             while ((line = await process.StandardError.ReadLineAsync()) is not null)
@@ -40,7 +42,11 @@ public sealed class NetworkDriverClient : IAsyncDisposable
         var client = new NetworkDriverClient(Process.Start(psi)!);
         var ready = await Task.WhenAny(client._ready.Task, Task.Delay(TimeSpan.FromSeconds(60)), client._process.WaitForExitAsync());
         if (ready != client._ready.Task)
+        {
+            // a driver that exited may still have lines in the pipe: its reason is in them
+            await Task.WhenAny(client._stderrRead, Task.Delay(TimeSpan.FromSeconds(5)));
             throw new InvalidOperationException($"the network driver did not start: {client.Stderr}");
+        }
         client.Hello = client._ready.Task.Result;
         return client;
     }
