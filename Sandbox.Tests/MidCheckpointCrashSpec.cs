@@ -12,6 +12,11 @@ public class MidCheckpointClusterFixture : LocalClusterFixture
     public override int BasePort { get; } =
         int.TryParse(Environment.GetEnvironmentVariable("SANDBOX_TEST_CLUSTER_BASE_PORT"), out var p) && p > 1024 ? p : 19_000;
 
+    /// <summary>A background process holding 768 MiB of incompressible memory (its image takes a while to
+    /// store); it marks /tmp/b-memory once it holds it.</summary>
+    public const string HoldMemoryInBackground =
+        "nohup python3 -c \"import os, time\nb = os.urandom(768 << 20)\nopen('/tmp/b-memory', 'w').write('held')\ntime.sleep(100000)\" > /dev/null 2>&1 &\n";
+
     /// <summary>The sandbox's objects in the shared checkpoint store (committed and partial).</summary>
     public string[] StoredCheckpoints(string sandboxId)
     {
@@ -51,7 +56,7 @@ public class MidCheckpointCrashSpec(MidCheckpointClusterFixture cluster) : IClas
             Assert.Equal("A\n", CheckpointSpec.Stdout(await CheckpointSpec.Run(attached, "bash", "cat /tmp/state")));
             Assert.Equal("B\n", CheckpointSpec.Stdout(await CheckpointSpec.Run(attached, "bash",
                 "echo B > /tmp/state\n" +
-                "nohup python3 -c \"import os, time\nb = os.urandom(768 << 20)\nopen('/tmp/b-memory', 'w').write('held')\ntime.sleep(100000)\" > /dev/null 2>&1 &\n" +
+                MidCheckpointClusterFixture.HoldMemoryInBackground +
                 "for i in $(seq 600); do [ -f /tmp/b-memory ] && break; sleep 0.1; done; cat /tmp/state")));
             owner = cluster.HostRunning(id) ?? throw new InvalidOperationException("no host runs the sandbox");
 

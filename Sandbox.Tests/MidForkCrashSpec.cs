@@ -39,7 +39,7 @@ public class MidForkCrashSpec(MidForkClusterFixture cluster) : IClassFixture<Mid
             // state B with enough memory that the fork's image takes a while to store
             await CheckpointSpec.Run(attached, "bash",
                 "echo B > /tmp/state\n" +
-                "nohup python3 -c \"import os, time\nb = os.urandom(768 << 20)\nopen('/tmp/b-memory', 'w').write('held')\ntime.sleep(100000)\" > /dev/null 2>&1 &\n" +
+                MidCheckpointClusterFixture.HoldMemoryInBackground +
                 "for i in $(seq 600); do [ -f /tmp/b-memory ] && break; sleep 0.1; done");
             owner = cluster.HostRunning(id) ?? throw new InvalidOperationException("no host runs the sandbox");
         }
