@@ -43,6 +43,9 @@ public sealed record BenchmarkOptions
     public int PausedSandboxes { get; init; } = 200;
     /// <summary>Untimed operations before each measurement: the first sandbox of a server pays JIT and page-cache costs.</summary>
     public int Warmup { get; init; } = 1;
+    /// <summary>Untimed lifecycles and execs before the CPU figures: a server's first hundred or so pay for
+    /// its JIT (tier-1 compilation of each hot path), which is no cost of a sandbox. 0 measures a cold server.</summary>
+    public int CpuWarmup { get; init; } = 20;
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>No new operation starts once a level has run this long, so a degraded server cannot stall the run.</summary>
     public TimeSpan LevelBudget { get; init; } = TimeSpan.FromSeconds(300);
@@ -66,6 +69,7 @@ public sealed record BenchmarkOptions
           --memory-sandboxes N      idle sandboxes held open for the memory measurement (default 20)
           --cpu-lifecycles N        create + kill one at a time for the CPU per lifecycle (default 10)
           --cpu-execs N             trivial execs one at a time for the CPU per exec (default 50)
+          --cpu-warmup N            untimed lifecycles and execs before the CPU figures (default 20; 0: a cold server)
           --idle-seconds N          idle interval measured first; its CPU burn is subtracted (default 5)
           --density-sandboxes N     idle sandboxes held at once in the density run (default 100; the full run: 400)
           --density-concurrency N   creates in flight while filling the density and paused runs (default 4)
@@ -98,6 +102,7 @@ public sealed record BenchmarkOptions
                     case "--memory-sandboxes": o = o with { MemorySandboxes = Positive(Value(), arg) }; break;
                     case "--cpu-lifecycles": o = o with { CpuLifecycles = Positive(Value(), arg) }; break;
                     case "--cpu-execs": o = o with { CpuExecs = Positive(Value(), arg) }; break;
+                    case "--cpu-warmup": o = o with { CpuWarmup = NonNegative(Value(), arg) }; break;
                     case "--idle-seconds": o = o with { IdleInterval = TimeSpan.FromSeconds(Positive(Value(), arg)) }; break;
                     case "--density-sandboxes": o = o with { DensitySandboxes = Positive(Value(), arg) }; break;
                     case "--density-concurrency": o = o with { DensityConcurrency = Positive(Value(), arg) }; break;

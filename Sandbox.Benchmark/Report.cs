@@ -93,7 +93,7 @@ public sealed record BenchmarkReport
             if (cpu.Status != "ok") text.AppendLine($"cpu: {cpu.Status}: {cpu.Message}");
             else
             {
-                text.AppendLine($"cpu from /proc accounting (server PID {cpu.ServerPid} and every process it started; idle burn over {cpu.IdleSeconds:0.0} s subtracted):");
+                text.AppendLine($"cpu from /proc accounting (server PID {cpu.ServerPid} and every process it started; idle burn over {cpu.IdleSeconds:0.0} s subtracted; after {cpu.Warmup} untimed lifecycles and execs):");
                 text.AppendLine($"  idle:                         {cpu.IdleServerMsPerSecond:0.0} ms/s server, {cpu.IdleTreeMsPerSecond:0.0} ms/s with its processes");
                 text.AppendLine($"  per create + kill (+ refill): {Ms(cpu.LifecycleMs)} ms = {Ms(cpu.LifecycleServerMs)} server + {Ms(cpu.LifecycleDescendantsMs)} runsc and helpers  ({cpu.Lifecycles} one at a time, {cpu.LifecycleErrors} errors)");
                 text.AppendLine($"  per trivial exec:             {Ms(cpu.ExecMs)} ms = {Ms(cpu.ExecServerMs)} server + {Ms(cpu.ExecDescendantsMs)} sentry, stubs, gofer  ({cpu.Execs} one at a time, {cpu.ExecErrors} errors)");

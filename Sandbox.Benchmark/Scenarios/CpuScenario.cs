@@ -14,6 +14,8 @@ public sealed record CpuResult
     public string? Message { get; init; }
     public int? ServerPid { get; init; }
     public double IdleSeconds { get; init; }
+    /// <summary>Untimed lifecycles, and execs, before the measured ones.</summary>
+    public int Warmup { get; init; }
     /// <summary>Server process alone, and with everything it started, in CPU ms per wall second while idle.</summary>
     public double? IdleServerMsPerSecond { get; init; }
     public double? IdleTreeMsPerSecond { get; init; }
@@ -44,8 +46,8 @@ public static class CpuScenario
         var o = context.Options;
         var pid = server.Pid;
 
-        // one untimed lifecycle: the first sandbox of a server pays JIT, which is no per-sandbox cost
-        for (var i = 0; i < o.Warmup; i++) await LifecycleAsync(context, new LatencyRecorder("cpu_lifecycle", 0));
+        // untimed lifecycles first: a server's first sandboxes pay for its JIT, which is no per-sandbox cost
+        for (var i = 0; i < o.CpuWarmup; i++) await LifecycleAsync(context, new LatencyRecorder("cpu_lifecycle", 0));
         await SettleAsync(pid, null);
 
         var idleWall = Stopwatch.StartNew();
@@ -71,7 +73,10 @@ public static class CpuScenario
         {
             try
             {
-                // the create and its refill are not the exec's cost
+                var warmup = new LatencyRecorder("cpu_exec", 0);
+                for (var i = 0; i < o.CpuWarmup; i++)
+                    await warmup.TimeAsync(o.OperationTimeout, ct => SandboxOperations.ExecuteAsync(sandbox, SandboxOperations.PythonProbe, SandboxOperations.PythonProbeOutput, ct));
+                // the create, its refill and the warm-up are not the exec's cost
                 await SettleAsync(pid, idleRate);
                 execCost = await MeasureAsync(pid, idleRate, o.CpuExecs, async () =>
                 {
@@ -95,6 +100,7 @@ public static class CpuScenario
         {
             ServerPid = pid,
             IdleSeconds = Math.Round(seconds, 1),
+            Warmup = o.CpuWarmup,
             IdleServerMsPerSecond = Math.Round(idleRate.ServerMs, 1),
             IdleTreeMsPerSecond = Math.Round(idleRate.TotalMs, 1),
             Lifecycles = o.CpuLifecycles,
