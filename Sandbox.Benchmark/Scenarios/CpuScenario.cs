@@ -73,17 +73,16 @@ public static class CpuScenario
         {
             try
             {
-                var warmup = new LatencyRecorder("cpu_exec", 0);
-                for (var i = 0; i < o.CpuWarmup; i++)
-                    await warmup.TimeAsync(o.OperationTimeout, ct => SandboxOperations.ExecuteAsync(sandbox, SandboxOperations.PythonProbe, SandboxOperations.PythonProbeOutput, ct));
+                async Task RunExecsAsync(int count, LatencyRecorder recorder)
+                {
+                    for (var i = 0; i < count; i++)
+                        if (!await recorder.TimeAsync(o.OperationTimeout, ct => SandboxOperations.ExecuteAsync(sandbox, SandboxOperations.PythonProbe, SandboxOperations.PythonProbeOutput, ct)))
+                            break;
+                }
+                await RunExecsAsync(o.CpuWarmup, new LatencyRecorder("cpu_exec", 0));
                 // the create, its refill and the warm-up are not the exec's cost
                 await SettleAsync(pid, idleRate);
-                execCost = await MeasureAsync(pid, idleRate, o.CpuExecs, async () =>
-                {
-                    for (var i = 0; i < o.CpuExecs; i++)
-                        if (!await execs.TimeAsync(o.OperationTimeout, ct => SandboxOperations.ExecuteAsync(sandbox, SandboxOperations.PythonProbe, SandboxOperations.PythonProbeOutput, ct)))
-                            break;
-                });
+                execCost = await MeasureAsync(pid, idleRate, o.CpuExecs, () => RunExecsAsync(o.CpuExecs, execs));
                 context.Log($"cpu: {execCost.TotalMs:0.0} ms per exec ({execCost.ServerMs:0.0} server, {execCost.DescendantsMs:0.0} its processes)");
             }
             finally
