@@ -25,13 +25,17 @@ public class NetworkTestbed : IAsyncLifetime
     public const string Cgnat = "100.64.7.7";
     public const string LinkLocal = "169.254.7.7";
     public const int NodePort = 8080;                  // a server of the node itself
+    public const string SecondNodeAddress = "192.0.2.1";            // a second host (MoveNodeToSecondHostAsync)
+    public const string SecondInternetLinkAddress = "192.0.2.254";
     public const int MaxConnections = 32;              // per sandbox, low so that a flood is quick
 
     private readonly string _tag = "sbt" + Guid.NewGuid().ToString("N")[..6];
     private readonly List<Process> _processes = [];
     public string Dir { get; }
     public string InternetNs => _tag + "-inet";
-    public string NodeNs => _tag + "-node";
+    /// <summary>The namespace of the node under test: the first host's until <see cref="MoveNodeToSecondHostAsync"/>.</summary>
+    public string NodeNs { get; private set; }
+    private readonly List<string> _nodeNamespaces = [];
     public NetworkDriverClient Driver { get; private set; } = null!;
     public string Table => (string)Driver.Hello["table"]!;
     public string NamespacePrefix => (string)Driver.Hello["namespace_prefix"]!;
@@ -63,6 +67,8 @@ public class NetworkTestbed : IAsyncLifetime
     public NetworkTestbed()
     {
         Dir = Path.Combine(Path.GetTempPath(), "sandbox-net-" + _tag);
+        NodeNs = _tag + "-node";
+        _nodeNamespaces.Add(NodeNs);
     }
 
     public virtual async Task InitializeAsync()
@@ -98,6 +104,38 @@ public class NetworkTestbed : IAsyncLifetime
             "--user=root", "--group=root", "--local-ttl=60",
             $"--host-record=allowed.test,{Allowed}", $"--host-record=other.test,{Other}", $"--host-record=wild.test,{Apex}",
             $"--host-record=a.wild.test,{Wild}", $"--host-record=b.c.wild.test,{Wild}", $"--host-record=private.test,{Private}"));
+        Driver = await StartDriverAsync();
+    }
+
+    /// <summary>
+    /// Stops the node gracefully, checks that it left nothing in its namespace, and starts the next
+    /// one on a second host: a namespace of its own with its own link to the fake internet
+    /// (<see cref="SecondNodeAddress"/>), its own netfilter and pool, sharing only the data
+    /// directory (journal and checkpoints) with the first, as hosts of one cluster share a store.
+    /// </summary>
+    public async Task MoveNodeToSecondHostAsync()
+    {
+        if (_nodeNamespaces.Count > 1) throw new InvalidOperationException("the node is already on the second host");
+        var (ns, table, interfaces, gateway) = (NodeNs, Table, InterfacePrefix, Gateway);
+        await Driver.DisposeAsync();
+        var left = await NodeLeftoversAfterShutdownAsync(ns, table, interfaces, gateway);
+        if (left.Count > 0) throw new Xunit.Sdk.XunitException("the first host left: " + string.Join(" | ", left));
+
+        var second = _tag + "-node2";
+        await NetnsCommand.RunAsync(null, "ip", "netns", "add", second);
+        _nodeNamespaces.Add(second);
+        await NetnsCommand.BatchAsync(InternetNs, $"""
+            link add up1 type veth peer name up0 netns {second}
+            addr add {SecondInternetLinkAddress}/24 dev up1
+            link set up1 up
+            """ + "\n");
+        await NetnsCommand.BatchAsync(second, $"""
+            link set lo up
+            addr add {SecondNodeAddress}/24 dev up0
+            link set up0 up
+            route add default via {SecondInternetLinkAddress}
+            """ + "\n");
+        NodeNs = second;
         Driver = await StartDriverAsync();
     }
 
@@ -208,17 +246,9 @@ public class NetworkTestbed : IAsyncLifetime
                     problems.AddRange(leftovers.Select(l => "before shutdown: " + l));
                 }
                 catch (Exception e) { problems.Add("leak check failed: " + e.Message); }
+            var (table, interfaces) = (Table, InterfacePrefix);
             await Driver.DisposeAsync();
-            try
-            {
-                var tables = await NetnsCommand.RunAsync(NodeNs, "nft", "list", "tables");
-                if (tables.Contains(Table)) problems.Add($"the node left its nftables table {Table}");
-                var links = await NetnsCommand.RunAsync(NodeNs, "ip", "-o", "link", "show");
-                if (links.Contains(": " + InterfacePrefix)) problems.Add("the node left interfaces: " + links);
-                var loopback = await NetnsCommand.RunAsync(NodeNs, "ip", "-o", "addr", "show", "dev", "lo");
-                if (loopback.Contains(" " + gateway + "/")) problems.Add($"the node left its resolver address {gateway} on lo");
-            }
-            catch (Exception e) { problems.Add("leak check failed: " + e.Message); }
+            problems.AddRange(await NodeLeftoversAfterShutdownAsync(NodeNs, table, interfaces, gateway));
         }
         foreach (var p in _processes)
         {
@@ -226,7 +256,7 @@ public class NetworkTestbed : IAsyncLifetime
             await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
             p.Dispose();
         }
-        foreach (var ns in new[] { NodeNs, InternetNs })
+        foreach (var ns in _nodeNamespaces.Append(InternetNs))
             try { await NetnsCommand.RunAsync(null, "ip", "netns", "del", ns); } catch (Exception e) { problems.Add(e.Message); }
         var namespaces = Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns").Select(Path.GetFileName).Where(n => n!.StartsWith(_tag) || (Driver is not null && n.StartsWith(NamespacePrefix))).ToList() : [];
         if (namespaces.Count > 0) problems.Add("namespaces left: " + string.Join(", ", namespaces));
@@ -234,6 +264,23 @@ public class NetworkTestbed : IAsyncLifetime
         if (strays.Count > 0) problems.Add("processes left: " + string.Join("; ", strays));
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
         if (problems.Count > 0) throw new Xunit.Sdk.XunitException("the network testbed leaked: " + string.Join(" | ", problems));
+    }
+
+    /// <summary>What a node that has stopped left in its namespace: its table, interfaces, resolver address.</summary>
+    private static async Task<List<string>> NodeLeftoversAfterShutdownAsync(string ns, string table, string interfaces, string gateway)
+    {
+        var problems = new List<string>();
+        try
+        {
+            var tables = await NetnsCommand.RunAsync(ns, "nft", "list", "tables");
+            if (tables.Contains(table)) problems.Add($"the node left its nftables table {table}");
+            var links = await NetnsCommand.RunAsync(ns, "ip", "-o", "link", "show");
+            if (links.Contains(": " + interfaces)) problems.Add("the node left interfaces: " + links);
+            var loopback = await NetnsCommand.RunAsync(ns, "ip", "-o", "addr", "show", "dev", "lo");
+            if (loopback.Contains(" " + gateway + "/")) problems.Add($"the node left its resolver address {gateway} on lo");
+        }
+        catch (Exception e) { problems.Add("leak check failed: " + e.Message); }
+        return problems;
     }
 
     /// <summary>Processes whose command line names <paramref name="text"/> (runsc of our state directory, …).</summary>

@@ -46,11 +46,11 @@ public sealed class NetworkedServerTestbed : NetworkTestbed
         finally { if (_relay is not null) await _relay.DisposeAsync(); }
     }
 
-    /// <summary>The node's leases: container key → (namespace, whether a warm-pool container waiting to be taken holds it).</summary>
-    public async Task<IReadOnlyDictionary<string, (string Namespace, bool WaitingInPool)>> LeasesAsync()
+    /// <summary>The node's leases: container key → (namespace, sandbox address, whether a warm-pool container waiting to be taken holds it).</summary>
+    public async Task<IReadOnlyDictionary<string, (string Namespace, string Address, bool WaitingInPool)>> LeasesAsync()
     {
         var r = await Driver.RequireAsync(new JsonObject { ["op"] = "leases" });
-        return r["leases"]!.AsArray().ToDictionary(l => (string)l!["key"]!, l => ((string)l!["namespace"]!, (bool)l["waiting_in_pool"]!));
+        return r["leases"]!.AsArray().ToDictionary(l => (string)l!["key"]!, l => ((string)l!["namespace"]!, (string)l["address"]!, (bool)l["waiting_in_pool"]!));
     }
 
     /// <summary>Sandbox networks (namespaces, interfaces, nftables objects) of anything but a warm-pool

@@ -1,5 +1,6 @@
 # The test's fake internet: an HTTP server on every address of its namespace (port 80, or the port
-# given), answering GET / with the address that served it, GET /bytes?n=N with N bytes, and any
+# given), answering GET / with the address that served it, GET /peer with the address the request
+# came from (after the node's NAT: the node's uplink address), GET /bytes?n=N with N bytes, and any
 # POST with the length of what it read. Prints "ready" once listening; runs until killed.
 import sys
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
@@ -19,6 +20,8 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/bytes":
             n = min(int(parse_qs(url.query).get("n", ["0"])[0]), 64 * 1024 * 1024)
             self.reply(b"x" * n)
+        elif url.path == "/peer":
+            self.reply(("peer " + self.client_address[0]).encode())
         else:
             self.reply(("served-by " + self.connection.getsockname()[0]).encode())
     def do_POST(self):
