@@ -14,7 +14,7 @@ namespace Sandbox.Tests.Network;
 [Collection(PreparedSlotsCollection.Name)]
 public sealed class NetworkMeasurementSpec(PreparedSlotsTestbed bed, ITestOutputHelper output)
 {
-    private static double Median(IEnumerable<double> xs)
+    internal static double Median(IEnumerable<double> xs)
     {
         var s = xs.Order().ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
@@ -44,7 +44,7 @@ public sealed class NetworkMeasurementSpec(PreparedSlotsTestbed bed, ITestOutput
         foreach (var k in keys) await bed.StopAsync(k);
         output.WriteLine($"create without network: median {Median(plain):0.0} ms ({string.Join(", ", plain.Select(x => x.ToString("0")))})");
         output.WriteLine($"create with network:    median {Median(networked):0.0} ms ({string.Join(", ", networked.Select(x => x.ToString("0")))})");
-        output.WriteLine($"  of which attach (ready slot + policy): median {Median(attach):0.00} ms");
+        output.WriteLine($"of which attach (ready slot + policy): median {Median(attach):0.00} ms");
         output.WriteLine($"delta of the medians: {Median(networked) - Median(plain):0.0} ms; median of the pairwise deltas: {Median(networked.Zip(plain, (n, p) => n - p)):0.0} ms");
     }
 
