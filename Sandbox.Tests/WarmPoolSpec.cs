@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Sandbox.Actors.Runsc;
 using Sandbox.Actors.Sandboxes;
 using Sandbox.Core.Sandboxes;
 using Sandbox.Host.Configuration;
@@ -46,6 +48,34 @@ public class WarmPoolSpec(WarmPoolFixture server) : IClassFixture<WarmPoolFixtur
             Assert.Equal(2, now.Length);
             Assert.Empty(now.Intersect(warm));
         }, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>The container's CPU share as its host cgroup holds it: cpu.shares on cgroup v1 (this
+    /// machine), cpu.weight on v2 (shares 2 and 1024 become weights 1 and 39, as runsc converts them).</summary>
+    private static string CpuShare(string containerKey) =>
+        File.Exists($"/sys/fs/cgroup/cpu/{containerKey}/cpu.shares")
+            ? "shares " + File.ReadAllText($"/sys/fs/cgroup/cpu/{containerKey}/cpu.shares").Trim()
+            : "weight " + File.ReadAllText($"/sys/fs/cgroup/{containerKey}/cpu.weight").Trim();
+
+    private static string Share(long shares) =>
+        Directory.Exists("/sys/fs/cgroup/cpu") ? $"shares {shares}" : $"weight {1 + (shares - 2) * 9999 / 262142}";
+
+    [Fact]
+    public async Task A_waiting_container_starts_at_the_lowest_CPU_share_and_is_raised_to_the_normal_one_when_handed_out()
+    {
+        await PoolIsFull();
+        var pool = server.App.Services.GetRequiredService<WarmPool>();
+        IReadOnlyList<string> waiting = [];
+        await ExecuteEndpointSpec.Eventually(() => { waiting = pool.WaitingKeys; Assert.Equal(2, waiting.Count); }, TimeSpan.FromSeconds(30));
+        Assert.All(waiting, key => Assert.Equal(Share(2), CpuShare(key)));
+
+        var (c, _, _) = await CheckpointSpec.Create(server, new { idle_timeout = 60 });
+        await using var _c = c;
+        var taken = Assert.Single(waiting.Except(pool.WaitingKeys));
+        Assert.Equal(Share(1024), CpuShare(taken));
+        Assert.Contains("stdout:42\n", await CheckpointSpec.Run(c, "python", "print(6*7)"));
+        await c.SendAsync(new { action = "kill_sandbox" });
+        await c.ReadUntilClosedAsync();
     }
 
     [Fact]

@@ -53,7 +53,11 @@ public sealed class WarmPool : IAsyncDisposable
         while (_ready.TryDequeue(out var c))
         {
             _ = RefillAsync();
-            if (!c.Exited.IsCompleted && !c.Runner.Ended.IsCompleted) return c;
+            if (!c.Exited.IsCompleted && !c.Runner.Ended.IsCompleted)
+            {
+                RaiseCpuPriority(c);
+                return c;
+            }
             _ = DestroyAsync(c);   // died while waiting: never hand out a dead one
         }
         _ = RefillAsync();
@@ -74,7 +78,9 @@ public sealed class WarmPool : IAsyncDisposable
                 {
                     _registry.Add(key);
                     if (_networks is not null) await _networks.AttachAsync(key, Network.NetworkPolicy.None, _stop.Token);
-                    var c = await SandboxContainer.StartAsync(_runsc, key, _startTimeout, _stop.Token);
+                    // it starts at the lowest CPU share, so that a refill takes only what running sandboxes leave
+                    var bundle = new OciBundle(_runsc.Options, key) { StartsAtIdleCpuPriority = true };
+                    var c = await SandboxContainer.StartAsync(_runsc, bundle, _startTimeout, _stop.Token, null, null);
                     if (_stop.IsCancellationRequested) { await DestroyAsync(c); return; }
                     _ready.Enqueue(c);
                     failures = 0;
@@ -96,6 +102,17 @@ public sealed class WarmPool : IAsyncDisposable
         finally
         {
             _refill.Release();
+        }
+    }
+
+    /// <summary>A container handed out runs at the share of every other sandbox.</summary>
+    private void RaiseCpuPriority(SandboxContainer c)
+    {
+        if (_runsc.Options.IgnoreCgroups) return;
+        try { HostCgroups.SetCpuShares(c.ContainerKey, HostCgroups.NormalCpuShares); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("A warm container handed out keeps its idle CPU share: {Reason}", e.Message);
         }
     }
 
