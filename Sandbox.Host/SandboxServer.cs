@@ -51,6 +51,8 @@ public static class SandboxServer
         var registry = new ContainerRegistry(s.DataDir);
         if (s.IsSandboxHost)
         {
+            // runsc's orphans (a restored sandbox's gofer, ptrace stubs) are ours to reap, promptly
+            Sandbox.Actors.Runsc.OrphanReaper.Start();
             // a previous run that crashed may have left containers: they belong to nobody now
             registry.DestroyAllAsync(new RunscCli(s.Runsc)).GetAwaiter().GetResult();
         }
