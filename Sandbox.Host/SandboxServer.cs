@@ -51,8 +51,6 @@ public static class SandboxServer
         var registry = new ContainerRegistry(s.DataDir);
         if (s.IsSandboxHost)
         {
-            // runsc's orphans (a restored sandbox's gofer, ptrace stubs) are ours to reap, promptly
-            Sandbox.Actors.Runsc.OrphanReaper.Start();
             // a previous run that crashed may have left containers: they belong to nobody now
             registry.DestroyAllAsync(new RunscCli(s.Runsc)).GetAwaiter().GetResult();
         }
@@ -69,11 +67,14 @@ public static class SandboxServer
         var (checkpoints, snapshots) = StorageWiring.Stores(s);
         var networks = NetworkWiring.Start(s);
         if (networks is not null) s = s with { Runsc = s.Runsc with { Networks = networks.Attachments } };
+        var hostCapacity = new HostCapacity(s.Sandboxes.MaxSandboxes ?? SandboxHostOptions.UnsizedMaxSandboxes, s.Sandboxes.MaxConcurrentStarts);
         WarmPool? pool = null;
         if (s.IsSandboxHost && s.WarmPoolSize > 0)
         {
             var log = new NLogLoggerFactory().CreateLogger<WarmPool>();
-            pool = new WarmPool(new RunscCli(s.Runsc), registry, s.WarmPoolSize, s.Sandboxes.StartTimeout, log, networks);
+            pool = new WarmPool(new RunscCli(s.Runsc), registry, s.WarmPoolSize, s.Sandboxes.StartTimeout, log, networks,
+                maxSize: s.WarmPoolMax ?? WarmPoolSizing.DefaultMaxFor(s.WarmPoolSize),
+                freeSlots: () => hostCapacity.MaxSandboxes - hostCapacity.Occupied);
         }
         Sandbox.Actors.Catalog.ISandboxCatalog? catalog = null;
         if (s.IsSandboxHost)
@@ -82,8 +83,7 @@ public static class SandboxServer
             sql.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
             catalog = sql;
         }
-        var node = new NodeResources(registry, checkpoints, snapshots, pool,
-            new HostCapacity(s.Sandboxes.MaxSandboxes ?? SandboxHostOptions.UnsizedMaxSandboxes, s.Sandboxes.MaxConcurrentStarts))
+        var node = new NodeResources(registry, checkpoints, snapshots, pool, hostCapacity)
         { Catalog = catalog, Networks = networks, CapacityPlan = capacity };
         if (networks is not null) builder.Services.AddSingleton(networks);
         if (pool is not null) builder.Services.AddSingleton(pool);

@@ -30,6 +30,8 @@ fi
 missing=()
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# `runsc restore` runs under tini as its child subreaper (RunscCli): it reaps the gofer runsc leaves
+command -v tini >/dev/null 2>&1 || missing+=(tini)
 # PostgreSQL for the multi-node journal (deploy/local/cluster.sh and its tests); not started here.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # headless Chromium renders the admin dashboard in the tests (OperationsSpec); not needed to serve

@@ -23,10 +23,12 @@ public static class HostCgroups
         catch (UnauthorizedAccessException) { return false; }
     }
 
-    /// <summary>cgroup v1 <c>cpu.shares</c> of a warm-pool container waiting to be taken: the kernel's
-    /// minimum, so that starting it yields to every running sandbox (an idle node still gives it all
-    /// the CPU it wants). runsc turns OCI shares into <c>cpu.weight</c> on cgroup v2.</summary>
-    public const long IdleCpuShares = 2;
+    /// <summary>cgroup v1 <c>cpu.shares</c> of a warm-pool container waiting to be taken: an eighth of
+    /// a running sandbox's, so that starting it mostly yields to running sandboxes while a node that
+    /// is busy for minutes still refills (at the kernel's minimum of 2 a refill starved behind a
+    /// busy test run for more than 30 s); an idle node gives it all the CPU it wants. runsc turns OCI
+    /// shares into <c>cpu.weight</c> on cgroup v2.</summary>
+    public const long IdleCpuShares = 128;
 
     /// <summary>The kernel's default share, which every other sandbox has.</summary>
     public const long NormalCpuShares = 1024;

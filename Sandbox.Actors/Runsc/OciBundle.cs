@@ -39,7 +39,7 @@ public sealed class OciBundle
         Dir = options.BundleDirFor(containerKey);
     }
 
-    /// <summary>Starts the container's host cgroup at the minimum CPU share (a warm-pool container
+    /// <summary>Starts the container's host cgroup at a low CPU share (a warm-pool container
     /// waiting to be taken; raised when it is handed out). Without cgroups it has no effect.</summary>
     public bool StartsAtIdleCpuPriority { get; init; }
 

@@ -26,18 +26,41 @@ public sealed class WarmPool : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _refill = new(1, 1);
     private int _starting;
+    private readonly WarmPoolSizing _sizing;
+    private readonly Func<int> _freeSlots;
+    /// <summary>When creates asked for a container (hit or miss), oldest first: what the pool sizes itself by.</summary>
+    private readonly List<DateTime> _creates = [];
+    private int _trimming;
 
-    public int Size { get; }
+    /// <summary>The size the pool keeps when creates come one at a time.</summary>
+    public int Size => _sizing.Base;
+    /// <summary>The size it keeps now, grown by recent bursts of creates (<see cref="WarmPoolSizing"/>).</summary>
+    public int Target
+    {
+        get
+        {
+            lock (_creates)
+            {
+                var now = DateTime.UtcNow;
+                _creates.RemoveAll(t => !WarmPoolSizing.Remembered(t, now));
+                return _sizing.Target(_creates, now, _freeSlots());
+            }
+        }
+    }
     public int Available => _ready.Count;
     /// <summary>The keys of the containers waiting to be taken.</summary>
     public IReadOnlyList<string> WaitingKeys => _ready.Select(c => c.ContainerKey).ToList();
 
-    public WarmPool(RunscCli runsc, ContainerRegistry registry, int size, TimeSpan startTimeout, ILogger log, Network.SandboxNetworks? networks = null)
+    /// <param name="maxSize">how far bursts of creates may grow it (<paramref name="size"/>: never)</param>
+    /// <param name="freeSlots">sandboxes the host could still take: the pool never grows past them</param>
+    public WarmPool(RunscCli runsc, ContainerRegistry registry, int size, TimeSpan startTimeout, ILogger log, Network.SandboxNetworks? networks = null,
+        int? maxSize = null, Func<int>? freeSlots = null)
     {
         _networks = networks;
         _runsc = runsc;
         _registry = registry;
-        Size = size;
+        _sizing = new WarmPoolSizing(size, Math.Max(size, maxSize ?? size));
+        _freeSlots = freeSlots ?? (() => int.MaxValue);
         _startTimeout = startTimeout;
         _log = log;
     }
@@ -50,6 +73,8 @@ public sealed class WarmPool : IAsyncDisposable
     /// <summary>A running container that nobody else will ever get, or null when the pool is empty.</summary>
     public SandboxContainer? TryTake()
     {
+        lock (_creates) _creates.Add(DateTime.UtcNow);
+        if (_sizing.Max > _sizing.Base && Interlocked.Exchange(ref _trimming, 1) == 0) _ = TrimAsync();
         while (_ready.TryDequeue(out var c))
         {
             _ = RefillAsync();
@@ -70,7 +95,7 @@ public sealed class WarmPool : IAsyncDisposable
         try
         {
             var failures = 0;
-            while (!_stop.IsCancellationRequested && _ready.Count + _starting < Size)
+            while (!_stop.IsCancellationRequested && _ready.Count + _starting < Target)
             {
                 var key = "pool-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
                 Interlocked.Increment(ref _starting);
@@ -78,7 +103,7 @@ public sealed class WarmPool : IAsyncDisposable
                 {
                     _registry.Add(key);
                     if (_networks is not null) await _networks.AttachAsync(key, Network.NetworkPolicy.None, _stop.Token);
-                    // it starts at the lowest CPU share, so that a refill takes only what running sandboxes leave
+                    // it starts at a low CPU share, so that a refill mostly takes what running sandboxes leave
                     var bundle = new OciBundle(_runsc.Options, key) { StartsAtIdleCpuPriority = true };
                     var c = await SandboxContainer.StartAsync(_runsc, bundle, _startTimeout, _stop.Token, null, null);
                     if (_stop.IsCancellationRequested) { await DestroyAsync(c); return; }
@@ -102,6 +127,30 @@ public sealed class WarmPool : IAsyncDisposable
         finally
         {
             _refill.Release();
+        }
+    }
+
+    /// <summary>
+    /// After a burst grew the pool: every 30 s, containers beyond the target are removed (the oldest
+    /// first), until the pool is back at its base size. Runs only while the pool is grown.
+    /// </summary>
+    private async Task TrimAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), _stop.Token).ContinueWith(_ => { });
+                if (_stop.IsCancellationRequested) return;
+                var target = Target;
+                while (_ready.Count > target && _ready.TryDequeue(out var surplus)) await DestroyAsync(surplus);
+                if (target <= _sizing.Base) return;
+            }
+        }
+        catch (Exception e) { _log.LogWarning("Warm pool could not remove a surplus container: {Reason}", e.Message); }
+        finally
+        {
+            Volatile.Write(ref _trimming, 0);
         }
     }
 

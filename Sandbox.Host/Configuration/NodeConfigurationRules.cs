@@ -26,6 +26,9 @@ public static class NodeConfigurationRules
                 $"the admin API would listen on {s.AdminHost}:{s.AdminPort}, which is not a loopback address, without a token: " +
                 "set SANDBOX_ADMIN_TOKEN, bind SANDBOX_ADMIN_HOST to 127.0.0.1, or turn the admin API off with SANDBOX_ADMIN_PORT=0");
 
+        if (s.WarmPoolMax is { } poolMax && poolMax < s.WarmPoolSize)
+            yield return new("SANDBOX_WARM_POOL_MAX", poolMax.ToString(), $"is below SANDBOX_WARM_POOL_SIZE ({s.WarmPoolSize}): the pool grows from its size, never below it");
+
         foreach (var p in TlsProblems(s)) yield return p;
         foreach (var p in NetworkProblems(s.Network)) yield return p;
 

@@ -170,6 +170,10 @@ public static class NodeEnvironment
         Var("SANDBOX_WARM_POOL_SIZE", Accepts.WholeNumber(0, 256).Described("a whole number from 0 to 256 (0: no pool)"), Computed("2 × cores, at most 8"),
             "containers started ahead of demand per sandbox host",
             (s, v) => s with { WarmPoolSize = v }),
+        Var("SANDBOX_WARM_POOL_MAX", Accepts.WholeNumber(0, 256).Described("a whole number from 0 to 256, at least SANDBOX_WARM_POOL_SIZE"),
+                Computed("4 × `SANDBOX_WARM_POOL_SIZE`, at most 16"),
+            "how far bursts of creates grow the pool (back to its size 10 minutes after the last); equal to the size: fixed",
+            (s, v) => s with { WarmPoolMax = v }),
 
         // the cluster
         Var("SANDBOX_ROLES", Accepts.ListOf(Accepts.OneOf("gateway or sandbox-host", (NodeRoles.Gateway, NodeRoles.Gateway), (NodeRoles.SandboxHost, NodeRoles.SandboxHost)),

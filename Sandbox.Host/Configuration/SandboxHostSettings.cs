@@ -31,6 +31,9 @@ public sealed record SandboxHostSettings
     public SandboxHostOptions Sandboxes { get; init; } = new();
     /// <summary>Containers kept running ahead of demand on a sandbox host (0 turns the pool off).</summary>
     public int WarmPoolSize { get; init; } = WarmPool.DefaultSize;
+    /// <summary>How far bursts of creates may grow the pool (<see cref="WarmPoolSizing"/>); null: four
+    /// times its size, at most 16; equal to the size: a pool of fixed size.</summary>
+    public int? WarmPoolMax { get; init; }
     public GatewayOptions Gateway { get; init; } = new();
     /// <summary>How often every node polls the sandbox hosts' load for placement.</summary>
     public TimeSpan PlacementRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);

@@ -95,7 +95,7 @@ public class EnvironmentBindingSpec
         { "SANDBOX_HOST_MAX_SANDBOXES", "abc" }, { "SANDBOX_HOST_MAX_SANDBOXES", "0" }, { "SANDBOX_HOST_MAX_SANDBOXES", "automatic" }, { "SANDBOX_HOST_MAX_CONCURRENT_CREATES", "1001" },
         { "SANDBOX_CLUSTER_MAX_SANDBOXES", "-1" }, { "SANDBOX_CLUSTER_MAX_CONCURRENT_CREATES", "many" }, { "SANDBOX_CREATE_QUEUE_SECONDS", "3601" },
         { "SANDBOX_MEMORY_LIMIT_MB", "1g" }, { "SANDBOX_CPU_LIMIT", "half" }, { "SANDBOX_CPU_LIMIT", "-0.5" }, { "SANDBOX_CPU_LIMIT", "NaN" },
-        { "SANDBOX_PIDS_LIMIT", "-1" }, { "SANDBOX_DISK_LIMIT_MB", "lots" }, { "SANDBOX_WARM_POOL_SIZE", "257" },
+        { "SANDBOX_PIDS_LIMIT", "-1" }, { "SANDBOX_DISK_LIMIT_MB", "lots" }, { "SANDBOX_WARM_POOL_SIZE", "257" }, { "SANDBOX_WARM_POOL_MAX", "lots" },
         { "SANDBOX_ROLES", "gateway,worker" }, { "SANDBOX_ROLES", "," }, { "SANDBOX_AKKA_HOCON", "a { b = " },
         { "SANDBOX_AKKA_HOST", "a host" }, { "SANDBOX_AKKA_PORT", "65536" },
         { "SANDBOX_SEED_NODES", "127.0.0.1:4053" }, { "SANDBOX_SEED_NODES", "akka.tcp://other@127.0.0.1:4053" }, { "SANDBOX_SEED_NODES", "akka.tcp://sandbox@127.0.0.1" },
@@ -241,6 +241,7 @@ public class EnvironmentBindingSpec
         ("SANDBOX_PIDS_LIMIT", "0", s => s.Runsc.Limits.Pids, 0),
         ("SANDBOX_DISK_LIMIT_MB", "200", s => s.Runsc.Limits.DiskMb, 200),
         ("SANDBOX_WARM_POOL_SIZE", "0", s => s.WarmPoolSize, 0),
+        ("SANDBOX_WARM_POOL_MAX", "16", s => s.WarmPoolMax, 16),
         ("SANDBOX_ROLES", " sandbox-host ", s => string.Join(",", s.Roles), "sandbox-host"),
         ("SANDBOX_ROLES", "gateway,Gateway", s => string.Join(",", s.Roles), "gateway"),
         ("SANDBOX_AKKA_HOCON", "akka.loglevel = DEBUG", s => s.ExtraHocon, "akka.loglevel = DEBUG"),
@@ -313,6 +314,15 @@ public class EnvironmentBindingSpec
         Assert.Equal("SANDBOX_DB_CONNECTION", problem.Variable);
         Assert.Null(problem.Value);
         Assert.Contains("SANDBOX_PERSISTENCE=postgres", problem.Message);
+    }
+
+    [Fact]
+    public void A_warm_pool_maximum_below_its_size_is_refused_naming_both()
+    {
+        var problem = Assert.Single(Problems(("SANDBOX_WARM_POOL_SIZE", "4"), ("SANDBOX_WARM_POOL_MAX", "2")));
+        Assert.Equal(("SANDBOX_WARM_POOL_MAX", "2"), (problem.Variable, problem.Value));
+        Assert.Contains("SANDBOX_WARM_POOL_SIZE (4)", problem.Message);
+        Assert.Equal(4, Bind(("SANDBOX_WARM_POOL_SIZE", "4"), ("SANDBOX_WARM_POOL_MAX", "4")).WarmPoolMax);
     }
 
     [Fact]

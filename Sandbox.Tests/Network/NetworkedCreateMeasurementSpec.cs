@@ -23,7 +23,7 @@ public sealed class NetworkedCreateMeasurementSpec(NetworkedServerTestbed bed, I
     /// <summary>A server with networking off and, like the networked one, a warm pool of one.</summary>
     private sealed class UnnetworkedServer : ServerFixture
     {
-        protected override string? ExtraEnvironment(string name) => name == "SANDBOX_WARM_POOL_SIZE" ? "1" : null;
+        protected override string? ExtraEnvironment(string name) => name is "SANDBOX_WARM_POOL_SIZE" or "SANDBOX_WARM_POOL_MAX" ? "1" : null;
         public bool PoolIsReady => App.Services.GetRequiredService<WarmPool>().WaitingKeys.Count == 1;
     }
 

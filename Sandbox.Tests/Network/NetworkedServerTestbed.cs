@@ -24,6 +24,7 @@ public sealed class NetworkedServerTestbed : NetworkTestbed
         ["TEST_SERVER_SOCKET"] = SocketPath,
         ["SANDBOX_CHECKPOINT_MOUNT_PATH"] = Path.Combine(Dir, "checkpoints"),
         ["SANDBOX_WARM_POOL_SIZE"] = "1",
+        ["SANDBOX_WARM_POOL_MAX"] = "1",   // the specs count the pool's networks
         ["SANDBOX_ADMIN_PORT"] = "0",
         ["LOG_LEVEL"] = Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "Warn",
     };

@@ -28,7 +28,22 @@ public sealed class RunscNetworkHookSpec
         Assert.Contains("--net-disconnect-ok", args);
         Assert.DoesNotContain("--network=none", args);
         Assert.Equal(["run", "--bundle", "/b", "sandbox-net"], args[^4..]);
-        Assert.Equal("unshare", new RunscCli(o).StartInfo("sandbox-net", "restore", "--image-path=/i", "sandbox-net").FileName);
+        // a restore runs under its reaper, which runs the same workaround
+        var restore = new RunscCli(o).StartInfo("sandbox-net", "restore", "--image-path=/i", "sandbox-net");
+        Assert.Equal("tini", restore.FileName);
+        Assert.Equal(["-s", "--", "unshare", "--mount"], restore.ArgumentList.Take(4));
+    }
+
+    [Fact]
+    public void A_restore_runs_under_a_child_subreaper_that_reaps_the_gofer_runsc_restore_leaves_and_nothing_else_does()
+    {
+        var o = new RunscOptions();
+        var restore = new RunscCli(o).StartInfo("sandbox-plain", "restore", "--image-path=/i", "sandbox-plain");
+        Assert.Equal("tini", restore.FileName);
+        Assert.Equal(["-s", "--", "runsc"], restore.ArgumentList.Take(3));
+        Assert.Equal(["restore", "--image-path=/i", "sandbox-plain"], restore.ArgumentList.TakeLast(3));
+        foreach (var other in new[] { "run", "checkpoint", "delete" })
+            Assert.Equal("runsc", new RunscCli(o).StartInfo("sandbox-plain", other, "sandbox-plain").FileName);
     }
 
     [Fact]

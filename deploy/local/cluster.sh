@@ -68,6 +68,8 @@ start_node() { # name roles http-port akka-port admin-port
     export SANDBOX_CHECKPOINT_MOUNT_PATH=$dir/checkpoints FILESYSTEM_SNAPSHOT_MOUNT_PATH=$dir/snapshots
     export RUNSC_ROOT_DIR_BASE=$dir/$name/runsc RUNSC_BUNDLE_DIR_BASE=$dir/bundles
     export SANDBOX_WARM_POOL_SIZE=${SANDBOX_WARM_POOL_SIZE:-1}
+    # three hosts share this one machine: their pools keep their size unless asked
+    export SANDBOX_WARM_POOL_MAX=${SANDBOX_WARM_POOL_MAX:-$SANDBOX_WARM_POOL_SIZE}
     mkdir -p "$RUNSC_ROOT_DIR_BASE" "$RUNSC_BUNDLE_DIR_BASE"
     exec setsid dotnet "$repo/Sandbox.Host/bin/Release/net10.0/Sandbox.Host.dll" >"$dir/$name/node.log" 2>&1
   ) &
