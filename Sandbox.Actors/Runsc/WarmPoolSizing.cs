@@ -6,11 +6,13 @@ namespace Sandbox.Actors.Runsc;
 /// <see cref="Base"/> and at most <see cref="Max"/>, and never more than the host has free slots
 /// for (a pool container the host could not hand out only holds memory). So a client that creates
 /// ten sandboxes at once finds ten warm ones the next time, and ten minutes after its last burst the
-/// pool is back to its base size. Pure: the pool records the creates and asks.
+/// pool is back to its base size. The burst is one second, about what a refill takes: creates one
+/// after another are served by the refills (with a 10 s window, 30 sequential creates grew the pool
+/// to 16 and its starts slowed every create threefold). Pure: the pool records the creates and asks.
 /// </summary>
 public sealed record WarmPoolSizing(int Base, int Max)
 {
-    public static readonly TimeSpan Burst = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Burst = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan Memory = TimeSpan.FromMinutes(10);
 
     /// <summary>The default growth for a base size: up to four times it, at most 16 (never below the base).</summary>

@@ -18,10 +18,16 @@ public class WarmPoolSizingSpec
     }
 
     [Fact]
-    public void The_biggest_burst_within_ten_seconds_sets_the_size()
+    public void The_biggest_burst_within_a_second_sets_the_size()
     {
-        Assert.Equal(5, Sizing.Target(At(120, 119, 118, 117, 115, 60, 59), Now, 100));
-        Assert.Equal(3, Sizing.Target(At(30, 25, 21, 12), Now, 100));   // 30/25/21 within 10 s; 21/12 too, but only two
+        Assert.Equal(5, Sizing.Target(At(120, 119.9, 119.8, 119.5, 119.2, 60, 59.9), Now, 100));
+        Assert.Equal(3, Sizing.Target(At(30, 29.5, 29.1, 28.4), Now, 100));   // 30/29.5/29.1 within a second; 29.1/28.4 too, but only two
+    }
+
+    [Fact]
+    public void Creates_one_after_another_do_not_grow_the_pool()
+    {
+        Assert.Equal(2, Sizing.Target(At(Enumerable.Range(0, 60).Select(i => i * 0.6).ToArray()), Now, 100));
     }
 
     [Fact]
@@ -34,7 +40,7 @@ public class WarmPoolSizingSpec
     [Fact]
     public void The_size_never_passes_the_maximum_nor_the_hosts_free_slots_but_never_falls_below_the_base()
     {
-        var burst = At(Enumerable.Range(0, 20).Select(i => i * 0.1).ToArray());
+        var burst = At(Enumerable.Range(0, 20).Select(i => i * 0.04).ToArray());
         Assert.Equal(8, Sizing.Target(burst, Now, 100));
         Assert.Equal(5, Sizing.Target(burst, Now, 5));
         Assert.Equal(2, Sizing.Target(burst, Now, 0));
