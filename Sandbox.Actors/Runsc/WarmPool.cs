@@ -131,8 +131,9 @@ public sealed class WarmPool : IAsyncDisposable
     }
 
     /// <summary>
-    /// After a burst grew the pool: every 30 s, containers beyond the target are removed (the oldest
-    /// first), until the pool is back at its base size. Runs only while the pool is grown.
+    /// Started by a create (one at a time): every 30 s, containers beyond the target are removed (the
+    /// oldest first); it ends at the first check that finds the pool back at its base size, so a node
+    /// without creates runs none of it.
     /// </summary>
     private async Task TrimAsync()
     {
