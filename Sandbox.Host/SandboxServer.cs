@@ -72,9 +72,9 @@ public static class SandboxServer
         if (s.IsSandboxHost && s.WarmPoolSize > 0)
         {
             var log = new NLogLoggerFactory().CreateLogger<WarmPool>();
-            pool = new WarmPool(new RunscCli(s.Runsc), registry, s.WarmPoolSize, s.Sandboxes.StartTimeout, log, networks,
-                maxSize: s.WarmPoolMax ?? WarmPoolSizing.DefaultMaxFor(s.WarmPoolSize),
-                freeSlots: () => hostCapacity.MaxSandboxes - hostCapacity.Occupied);
+            var sizing = new WarmPoolSizing(s.WarmPoolSize, s.WarmPoolMax ?? WarmPoolSizing.DefaultMaxFor(s.WarmPoolSize));
+            pool = new WarmPool(new RunscCli(s.Runsc), registry, sizing, () => hostCapacity.MaxSandboxes - hostCapacity.Occupied,
+                s.Sandboxes.StartTimeout, log, networks);
         }
         Sandbox.Actors.Catalog.ISandboxCatalog? catalog = null;
         if (s.IsSandboxHost)

@@ -23,10 +23,13 @@ public class GrowingWarmPoolSpec(GrowingWarmPoolFixture server) : IClassFixture<
 {
     private WarmPool Pool => server.App.Services.GetRequiredService<WarmPool>();
 
-    private async Task<IReadOnlyList<string>> WaitingAsync(int count)
+    private Task<IReadOnlyList<string>> WaitingAsync(int count) => WaitingAsync(Pool, count);
+
+    /// <summary>The pool's waiting keys once it holds <paramref name="count"/> (a refill runs at a low CPU share: up to 90 s).</summary>
+    internal static async Task<IReadOnlyList<string>> WaitingAsync(WarmPool pool, int count)
     {
         IReadOnlyList<string> waiting = [];
-        await ExecuteEndpointSpec.Eventually(() => { waiting = Pool.WaitingKeys; Assert.Equal(count, waiting.Count); }, TimeSpan.FromSeconds(90));
+        await ExecuteEndpointSpec.Eventually(() => { waiting = pool.WaitingKeys; Assert.Equal(count, waiting.Count); }, TimeSpan.FromSeconds(90));
         return waiting;
     }
 
@@ -112,8 +115,7 @@ public class WarmPoolSpec(WarmPoolFixture server) : IClassFixture<WarmPoolFixtur
     {
         await PoolIsFull();
         var pool = server.App.Services.GetRequiredService<WarmPool>();
-        IReadOnlyList<string> waiting = [];
-        await ExecuteEndpointSpec.Eventually(() => { waiting = pool.WaitingKeys; Assert.Equal(2, waiting.Count); }, TimeSpan.FromSeconds(RefillWithin));
+        var waiting = await GrowingWarmPoolSpec.WaitingAsync(pool, 2);
         Assert.All(waiting, key => Assert.Equal(Share(128), CpuShare(key)));
 
         var (c, _, _) = await CheckpointSpec.Create(server, new { idle_timeout = 60 });

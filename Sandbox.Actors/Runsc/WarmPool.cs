@@ -51,16 +51,16 @@ public sealed class WarmPool : IAsyncDisposable
     /// <summary>The keys of the containers waiting to be taken.</summary>
     public IReadOnlyList<string> WaitingKeys => _ready.Select(c => c.ContainerKey).ToList();
 
-    /// <param name="maxSize">how far bursts of creates may grow it (<paramref name="size"/>: never)</param>
+    /// <param name="sizing">its base size and how far bursts of creates may grow it</param>
     /// <param name="freeSlots">sandboxes the host could still take: the pool never grows past them</param>
-    public WarmPool(RunscCli runsc, ContainerRegistry registry, int size, TimeSpan startTimeout, ILogger log, Network.SandboxNetworks? networks = null,
-        int? maxSize = null, Func<int>? freeSlots = null)
+    public WarmPool(RunscCli runsc, ContainerRegistry registry, WarmPoolSizing sizing, Func<int> freeSlots, TimeSpan startTimeout, ILogger log,
+        Network.SandboxNetworks? networks = null)
     {
         _networks = networks;
         _runsc = runsc;
         _registry = registry;
-        _sizing = new WarmPoolSizing(size, Math.Max(size, maxSize ?? size));
-        _freeSlots = freeSlots ?? (() => int.MaxValue);
+        _sizing = sizing;
+        _freeSlots = freeSlots;
         _startTimeout = startTimeout;
         _log = log;
     }

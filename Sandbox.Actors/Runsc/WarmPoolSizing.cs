@@ -27,7 +27,7 @@ public sealed record WarmPoolSizing(int Base, int Max)
         var first = 0;
         for (var last = 0; last < creates.Count; last++)
         {
-            if (now - creates[last] > Memory) { first = last + 1; continue; }
+            if (!Remembered(creates[last], now)) { first = last + 1; continue; }
             while (creates[last] - creates[first] >= Burst) first++;
             peak = Math.Max(peak, last - first + 1);
         }

@@ -65,8 +65,10 @@ public sealed class NetworkedCreateMeasurementSpec(NetworkedServerTestbed bed, I
         // neither side always runs while the other's deleted container is still being torn down
         for (var round = 0; round <= Rounds; round++)
         {
-            Assert.True(await Eventually(() => Task.FromResult(_plain.PoolIsReady)), "the unnetworked server's pool did not refill");
-            Assert.True(await Eventually(async () => (await bed.LeasesAsync()).Values.Count(l => l.WaitingInPool) == 1), "the networked server's pool did not refill");
+            var refill = TimeSpan.FromSeconds(60);
+            Assert.True(await NetworkedServerTestbed.EventuallyAsync(() => Task.FromResult(_plain.PoolIsReady), ready => ready, refill), "the unnetworked server's pool did not refill");
+            Assert.True(await NetworkedServerTestbed.EventuallyAsync(async () => (await bed.LeasesAsync()).Values.Count(l => l.WaitingInPool), n => n == 1, refill) == 1,
+                "the networked server's pool did not refill");
             double p, n;
             if (round % 2 == 0) { p = await CreatePlainAsync(); n = await CreateNetworkedAsync(probe: round == Rounds); }
             else { n = await CreateNetworkedAsync(probe: round == Rounds); p = await CreatePlainAsync(); }
@@ -80,16 +82,5 @@ public sealed class NetworkedCreateMeasurementSpec(NetworkedServerTestbed bed, I
         output.WriteLine($"server create from the warm pool, networked (allow_list): median {median(networked):0.0} ms");
         output.WriteLine($"delta of the medians: {median(networked) - median(plain):0.0} ms; median of the pairwise deltas: {median(networked.Zip(plain, (a, b) => a - b)):0.0} ms");
         Assert.Equal(Rounds, networked.Count);
-    }
-
-    private static async Task<bool> Eventually(Func<Task<bool>> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await done())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(50);
-        }
-        return true;
     }
 }
