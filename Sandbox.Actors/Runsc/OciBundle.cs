@@ -39,10 +39,6 @@ public sealed class OciBundle
         Dir = options.BundleDirFor(containerKey);
     }
 
-    /// <summary>Starts the container's host cgroup at a low CPU share (a warm-pool container
-    /// waiting to be taken; raised when it is handed out). Without cgroups it has no effect.</summary>
-    public bool StartsAtIdleCpuPriority { get; init; }
-
     /// <summary>The program run as PID 1 instead of the resident runner (tests of a hostile runner only).</summary>
     internal string? RunnerOverride { get; init; }
 
@@ -161,14 +157,8 @@ public sealed class OciBundle
         if (_options.IgnoreCgroups) return linux;
         var resources = new JsonObject();
         if (_options.Limits.HostMemoryBytes is { } memory) resources["memory"] = new JsonObject { ["limit"] = memory };
-        var cpu = new JsonObject();
         if (_options.Limits.CpuQuotaMicros is { } quota)
-        {
-            cpu["quota"] = quota;
-            cpu["period"] = ResourceLimits.CpuPeriodMicros;
-        }
-        if (StartsAtIdleCpuPriority) cpu["shares"] = HostCgroups.IdleCpuShares;
-        if (cpu.Count > 0) resources["cpu"] = cpu;
+            resources["cpu"] = new JsonObject { ["quota"] = quota, ["period"] = ResourceLimits.CpuPeriodMicros };
         if (resources.Count > 0) linux["resources"] = resources;
         return linux;
     }

@@ -78,11 +78,7 @@ public sealed class WarmPool : IAsyncDisposable
         while (_ready.TryDequeue(out var c))
         {
             _ = RefillAsync();
-            if (!c.Exited.IsCompleted && !c.Runner.Ended.IsCompleted)
-            {
-                RaiseCpuPriority(c);
-                return c;
-            }
+            if (!c.Exited.IsCompleted && !c.Runner.Ended.IsCompleted) return c;
             _ = DestroyAsync(c);   // died while waiting: never hand out a dead one
         }
         _ = RefillAsync();
@@ -103,9 +99,7 @@ public sealed class WarmPool : IAsyncDisposable
                 {
                     _registry.Add(key);
                     if (_networks is not null) await _networks.AttachAsync(key, Network.NetworkPolicy.None, _stop.Token);
-                    // it starts at a low CPU share, so that a refill mostly takes what running sandboxes leave
-                    var bundle = new OciBundle(_runsc.Options, key) { StartsAtIdleCpuPriority = true };
-                    var c = await SandboxContainer.StartAsync(_runsc, bundle, _startTimeout, _stop.Token, null, null);
+                    var c = await SandboxContainer.StartAsync(_runsc, key, _startTimeout, _stop.Token);
                     if (_stop.IsCancellationRequested) { await DestroyAsync(c); return; }
                     _ready.Enqueue(c);
                     failures = 0;
@@ -152,17 +146,6 @@ public sealed class WarmPool : IAsyncDisposable
         finally
         {
             Volatile.Write(ref _trimming, 0);
-        }
-    }
-
-    /// <summary>A container handed out runs at the share of every other sandbox.</summary>
-    private void RaiseCpuPriority(SandboxContainer c)
-    {
-        if (_runsc.Options.IgnoreCgroups) return;
-        try { HostCgroups.SetCpuShares(c.ContainerKey, HostCgroups.NormalCpuShares); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _log.LogWarning("A warm container handed out keeps its idle CPU share: {Reason}", e.Message);
         }
     }
 
