@@ -1,3 +1,4 @@
+using Sandbox.Tests.Support;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -28,7 +29,7 @@ public class ConfigurationExitSpec
             var psi = new ProcessStartInfo("dotnet", [HostDll]) { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var name in psi.Environment.Keys.Where(IsNodeVariable).ToList()) psi.Environment.Remove(name);
             psi.Environment["SANDBOX_DATA_DIR"] = dataDir;
-            psi.Environment["PORT"] = FreePort().ToString();
+            psi.Environment["PORT"] = LoopbackPorts.Reserve().ToString();
             psi.Environment["SANDBOX_ADMIN_PORT"] = "0";
             psi.Environment["SANDBOX_WARM_POOL_SIZE"] = "0";
             psi.Environment["SANDBOX_ROLES"] = "gateway";   // no sandbox host: nothing of runsc is touched
@@ -53,13 +54,6 @@ public class ConfigurationExitSpec
 
     private static bool IsNodeVariable(string name) =>
         name is "HOST" or "PORT" or "STORAGE_EMULATOR_HOST" || new[] { "SANDBOX_", "RUNSC_", "GVISOR_", "LOG_", "FILESYSTEM_SNAPSHOT_" }.Any(p => name.StartsWith(p, StringComparison.Ordinal));
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     [Theory]
     [InlineData("SANDBOX_HOST_MAX_SANDBOXES", "abc", "SANDBOX_HOST_MAX_SANDBOXES=abc: expected auto or a whole number from 1 to 100000")]

@@ -1,3 +1,4 @@
+using Sandbox.Tests.Support;
 using System.Diagnostics;
 
 namespace Sandbox.Tests.Operations;
@@ -14,9 +15,9 @@ public class AdminAccessSpec
             var dll = Path.Combine(OperationsClusterFixture.RepoRoot, "Sandbox.Host/bin/Release/net10.0/Sandbox.Host.dll");
             var psi = new ProcessStartInfo("dotnet", [File.Exists(dll) ? dll : typeof(Sandbox.Host.SandboxServer).Assembly.Location]) { RedirectStandardOutput = true, RedirectStandardError = true };
             psi.Environment["SANDBOX_ADMIN_HOST"] = "0.0.0.0";
-            psi.Environment["SANDBOX_ADMIN_PORT"] = FreePort().ToString();
+            psi.Environment["SANDBOX_ADMIN_PORT"] = LoopbackPorts.Reserve().ToString();
             psi.Environment.Remove("SANDBOX_ADMIN_TOKEN");
-            psi.Environment["PORT"] = FreePort().ToString();
+            psi.Environment["PORT"] = LoopbackPorts.Reserve().ToString();
             psi.Environment["SANDBOX_DATA_DIR"] = dataDir;
             psi.Environment["SANDBOX_WARM_POOL_SIZE"] = "0";
             using var p = Process.Start(psi)!;
@@ -38,12 +39,5 @@ public class AdminAccessSpec
         {
             Directory.Delete(dataDir, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 }

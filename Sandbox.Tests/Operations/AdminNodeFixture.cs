@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Sandbox.Host.Configuration;
 using Sandbox.Tests.Support;
 
@@ -12,7 +10,7 @@ namespace Sandbox.Tests.Operations;
 /// </summary>
 public class AdminNodeFixture : ServerFixture
 {
-    public int AdminPort { get; } = FreeLoopbackPort();
+    public int AdminPort { get; } = LoopbackPorts.Reserve();
     public string AdminUrl => $"http://127.0.0.1:{AdminPort}";
 
     protected override SandboxHostSettings Customize(SandboxHostSettings s) =>
@@ -20,11 +18,4 @@ public class AdminNodeFixture : ServerFixture
 
     /// <summary>The node's Akka address, as the admin API names its hosts.</summary>
     public string Node => ClusterAddress;
-
-    private static int FreeLoopbackPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

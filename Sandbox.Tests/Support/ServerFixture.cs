@@ -1,6 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Sandbox.Actors.Runsc;
 using Sandbox.Host;
@@ -48,7 +46,7 @@ public class ServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Dir);
-        var port = FreePort();
+        var port = LoopbackPorts.Reserve();
         var env = SandboxHostSettings.FromEnvironment(name => ExtraEnvironment(name) ?? name switch
         {
             "PORT" => port.ToString(),
@@ -128,10 +126,4 @@ public class ServerFixture : IAsyncLifetime
         if (left.Count > 0) throw new InvalidOperationException(string.Join(", ", left));
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
