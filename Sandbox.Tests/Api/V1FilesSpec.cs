@@ -178,8 +178,10 @@ public class V1LargeFileSpec(LargeDiskFixture server) : IClassFixture<LargeDiskF
         Assert.Equal(size, total);
         sampling.Cancel();
         await sampler;
-        // the test client and the server share this process: both stream, so the peak stays far below the file
-        Assert.True(peak - before < 300L * 1024 * 1024, $"RSS grew by {(peak - before) >> 20} MiB during a 1 GiB round trip");
+        // the test client and the server share this process: both stream, so the peak stays far below the file.
+        // A server that held the file would grow by at least its size; the GC's budgets and Kestrel's block
+        // pool alone reached 430 MiB once on a loaded fresh-clone run, so the bound is half the file.
+        Assert.True(peak - before < size / 2, $"RSS grew by {(peak - before) >> 20} MiB during a 1 GiB round trip");
         await v1.DeleteAsync($"/v1/sandboxes/{id}", token);
     }
 
