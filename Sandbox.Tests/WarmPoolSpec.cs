@@ -23,13 +23,11 @@ public class GrowingWarmPoolSpec(GrowingWarmPoolFixture server) : IClassFixture<
 {
     private WarmPool Pool => server.App.Services.GetRequiredService<WarmPool>();
 
-    private Task<IReadOnlyList<string>> WaitingAsync(int count) => WaitingAsync(Pool, count);
-
     /// <summary>The pool's waiting keys once it holds <paramref name="count"/>.</summary>
-    internal static async Task<IReadOnlyList<string>> WaitingAsync(WarmPool pool, int count)
+    private async Task<IReadOnlyList<string>> WaitingAsync(int count)
     {
         IReadOnlyList<string> waiting = [];
-        await ExecuteEndpointSpec.Eventually(() => { waiting = pool.WaitingKeys; Assert.Equal(count, waiting.Count); }, TimeSpan.FromSeconds(60));
+        await ExecuteEndpointSpec.Eventually(() => { waiting = Pool.WaitingKeys; Assert.Equal(count, waiting.Count); }, TimeSpan.FromSeconds(60));
         return waiting;
     }
 
