@@ -218,6 +218,19 @@ public class NetworkTestbed : IAsyncLifetime
         return p;
     }
 
+    /// <summary>Waits (bounded) until <paramref name="done"/> holds.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        var value = await probe();
+        while (!done(value) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            value = await probe();
+        }
+        return value;
+    }
+
     /// <summary>What a sandbox's network left in the node: our namespaces and interfaces, and the
     /// per-sandbox objects (chains, sets, counters) in our table. Empty when every sandbox is gone.</summary>
     public async Task<IReadOnlyList<string>> SandboxLeftoversAsync()
@@ -242,7 +255,9 @@ public class NetworkTestbed : IAsyncLifetime
             if (PreparedSlots == 0)
                 try
                 {
-                    var leftovers = await LeftoversBeforeShutdownAsync();
+                    // a sandbox deleted by the last test may still be tearing its network down, and the
+                    // pool may be refilling (a lease not yet waiting): what is left once both settle is a leak
+                    var leftovers = await EventuallyAsync(LeftoversBeforeShutdownAsync, l => l.Count == 0);
                     problems.AddRange(leftovers.Select(l => "before shutdown: " + l));
                 }
                 catch (Exception e) { problems.Add("leak check failed: " + e.Message); }

@@ -64,19 +64,6 @@ public sealed class NetworkedServerTestbed : NetworkTestbed
 
     protected override Task<IReadOnlyList<string>> LeftoversBeforeShutdownAsync() => NonPoolLeftoversAsync();
 
-    /// <summary>Waits (bounded) until <paramref name="done"/> holds.</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
-        var value = await probe();
-        while (!done(value) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-            value = await probe();
-        }
-        return value;
-    }
-
     /// <summary>POST /v1/sandboxes; returns id and token (fails on anything but 201).</summary>
     public async Task<(string Id, string Token)> CreateAsync(object request)
     {
