@@ -275,7 +275,8 @@ public class NetworkTestbed : IAsyncLifetime
             try { await NetnsCommand.RunAsync(null, "ip", "netns", "del", ns); } catch (Exception e) { problems.Add(e.Message); }
         var namespaces = Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns").Select(Path.GetFileName).Where(n => n!.StartsWith(_tag) || (Driver is not null && n.StartsWith(NamespacePrefix))).ToList() : [];
         if (namespaces.Count > 0) problems.Add("namespaces left: " + string.Join(", ", namespaces));
-        var strays = ProcessesMentioning(Dir);
+        // a runsc the node killed on its way out may take a moment to die: what still runs after that leaked
+        var strays = await EventuallyAsync(() => Task.FromResult(ProcessesMentioning(Dir)), s => s.Count == 0, TimeSpan.FromSeconds(10));
         if (strays.Count > 0) problems.Add("processes left: " + string.Join("; ", strays));
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
         if (problems.Count > 0) throw new Xunit.Sdk.XunitException("the network testbed leaked: " + string.Join(" | ", problems));
