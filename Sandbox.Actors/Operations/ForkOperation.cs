@@ -8,12 +8,13 @@ namespace Sandbox.Actors.Operations;
 
 /// <summary>
 /// Forks: the image of a running source (runner quiesced, container frozen, `runsc checkpoint
-/// --leave-running`, memory image and writable layer archived into the checkpoint store, then the
-/// source goes on), and the start of a fork from such an image (restored under the fork's own id
-/// and hostname; executions of the reference protocol stay with the source, so the fork's copies
-/// are killed).
+/// --leave-running`, the writable layer copied beside the memory image), archived into the
+/// checkpoint store while the source already goes on, and kept on this host a while for forks
+/// placed here (<see cref="LocalForkImages"/>); then the start of a fork from such an image
+/// (restored under the fork's own id and hostname; executions of the reference protocol stay with
+/// the source, so the fork's copies are killed).
 /// </summary>
-public sealed class ForkOperation(RunscCli runsc, IObjectStore store, TimeSpan startTimeout)
+public sealed class ForkOperation(RunscCli runsc, IObjectStore store, TimeSpan startTimeout, LocalForkImages local)
 {
     public static string KeyFor(string sandboxId, DateTimeOffset at) =>
         $"sandbox_checkpoints/{sandboxId}/fork_{at.ToUnixTimeMilliseconds() * 1_000_000}.tar";
@@ -22,33 +23,51 @@ public sealed class ForkOperation(RunscCli runsc, IObjectStore store, TimeSpan s
     {
         var runner = source.Runner;
         var image = source.Bundle.ImageDir;
+        var taken = LocalForkImages.DirFor(source.Bundle, now);
         await runner.SyncAsync(quiesce: true);
         var frozen = false;
+        Task? thawing = null;
         try
         {
-            // frozen, the files cannot move on from the memory image while both are archived
+            // frozen, the files cannot move on from the memory image until both are copied
             var freeze = await source.FreezeAsync(true, CancellationToken.None);
             if (!freeze.Ok) throw new RunscException($"the sandbox could not be frozen for the fork: {freeze.Reason}");
             frozen = true;
             OciBundle.TryDelete(image);
             var r = await source.CheckpointLeavingRunningAsync(image, CancellationToken.None);
             if (!r.Ok) throw new RunscException($"runsc checkpoint failed: {r.Reason}");
-            var stored = await TarArchive.CreateAsync(source.Bundle.Dir, CheckpointArchive.Entries, toleratesChanges: false,
+            Directory.CreateDirectory(taken);
+            Directory.Move(image, Path.Combine(taken, "image"));
+            await TarArchive.CreateAsync(source.Bundle.Dir, ["upper"], toleratesChanges: false,
+                async s => { await TarArchive.ExtractAsync(taken, s, CancellationToken.None); return true; }, CancellationToken.None);
+            // the copy is the fork's: the source goes on while it is archived
+            thawing = ThawAsync(source, frozen);
+            frozen = false;
+            var stored = await TarArchive.CreateAsync(taken, CheckpointArchive.Entries, toleratesChanges: false,
                 s => store.PutAsync(KeyFor(sandboxId, now), s, CancellationToken.None), CancellationToken.None);
+            local.Keep(stored.Key, taken);
+            taken = null;
             return new StoredCheckpoint(stored.Key, stored.Size, stored.Sha256, stored.Generation);
         }
         finally
         {
-            if (frozen) await source.FreezeAsync(false, CancellationToken.None);
+            await (thawing ?? ThawAsync(source, frozen));
+            if (taken is not null) OciBundle.TryDelete(taken);
             OciBundle.TryDelete(image);
-            try { await runner.ResumeAfterQuiesceAsync(); }
-            catch (Exception) { /* a runner that is gone is noticed by the sandbox through its connection */ }
         }
+    }
+
+    /// <summary>Unfreezes the source (when it was frozen) and lets its runner go on.</summary>
+    private static async Task ThawAsync(SandboxContainer source, bool frozen)
+    {
+        if (frozen) await source.FreezeAsync(false, CancellationToken.None);
+        try { await source.Runner.ResumeAfterQuiesceAsync(); }
+        catch (Exception) { /* a runner that is gone is noticed by the sandbox through its connection */ }
     }
 
     public async Task<SandboxContainer> StartAsync(string sandboxId, string containerKey, CheckpointRef image, string hostname)
     {
-        var fork = await new RestoreOperation(runsc, store, startTimeout).RunAsync(sandboxId, containerKey, image, hostname);
+        var fork = await new RestoreOperation(runsc, store, startTimeout) { Local = local }.RunAsync(sandboxId, containerKey, image, hostname);
         var hello = await fork.Runner.Ready;
         foreach (var p in hello.Running.Where(p => ExecutionProcesses.IsExecution(p.Tag)))
         {

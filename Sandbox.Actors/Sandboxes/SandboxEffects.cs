@@ -182,7 +182,7 @@ public sealed class SandboxEffects(
                 self.Tell(new CheckpointDone(new CheckpointOutcome(null, "the sandbox has no container or the server no checkpoint storage", true, null)));
                 break;
             case TakeForkImage when _container is { } c && host.Checkpoints is { } store:
-                new ForkOperation(host.Runsc, store, host.Options.StartTimeout).TakeImageAsync(c, sandboxId, DateTimeOffset.UtcNow)
+                new ForkOperation(host.Runsc, store, host.Options.StartTimeout, host.ForkImages).TakeImageAsync(c, sandboxId, DateTimeOffset.UtcNow)
                     .PipeTo(self, success: stored => new ForkImageTaken(stored, null), failure: ex => new ForkImageTaken(null, ex.GetBaseException().Message));
                 break;
             case TakeForkImage:
@@ -191,7 +191,7 @@ public sealed class SandboxEffects(
             case StartFork sf when host.Checkpoints is { } store:
                 // a fork is a restore under a lease of its own, with the policy it copied from its source
                 _network.LaunchAsync(sf.ContainerKey, state().Settings.Network,
-                        () => new ForkOperation(host.Runsc, store, host.Options.StartTimeout).StartAsync(sandboxId, sf.ContainerKey, sf.Image, sf.Hostname))
+                        () => new ForkOperation(host.Runsc, store, host.Options.StartTimeout, host.ForkImages).StartAsync(sandboxId, sf.ContainerKey, sf.Image, sf.Hostname))
                     .PipeTo(self, success: x => new ContainerReady(x.Result, null, false) { Lease = x.Lease }, failure: ex => new ContainerReady(null, ex.GetBaseException().Message, false));
                 break;
             case StartFork:

@@ -18,6 +18,8 @@ public sealed record SandboxHostContext(RunscCli Runsc, SandboxHostOptions Optio
     public Network.SandboxNetworks? Networks { get; init; }
     /// <summary>Where every sandbox keeps its row (listing, quotas, sweeps); null in tests that need none.</summary>
     public ISandboxCatalog? Catalog { get; init; }
+    /// <summary>Fork images taken on this node, kept a while for forks that start here.</summary>
+    public Operations.LocalForkImages ForkImages { get; init; } = new(Operations.LocalForkImages.DefaultKeepFor);
     /// <summary>This node's sandbox slots, shared by every sandbox actor and the host agent.</summary>
     public HostCapacity Capacity { get; init; } = new(Options.MaxSandboxes ?? SandboxHostOptions.UnsizedMaxSandboxes, Options.MaxConcurrentStarts);
 }
