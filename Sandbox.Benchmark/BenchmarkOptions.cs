@@ -14,11 +14,13 @@ public static class MeasurementGroups
     public const string Cpu = "cpu";
     /// <summary>N idle sandboxes held: MiB each, exec latency while held (issue 17).</summary>
     public const string Density = "density";
+    /// <summary>Trivial execs back to back in N sandboxes that are already running: latency and execs/s (issue 17).</summary>
+    public const string Execs = "execs";
     /// <summary>API v1: process start, pause, resume on access, fork, file transfer.</summary>
     public const string Api = "api";
     /// <summary>N paused sandboxes held: the list's latency and a resume while they are held (issue 15).</summary>
     public const string Paused = "paused";
-    public static readonly string[] All = [Lifecycle, HttpExecute, Checkpoint, Api, Memory, Cpu, Density, Paused];
+    public static readonly string[] All = [Lifecycle, Execs, HttpExecute, Checkpoint, Api, Memory, Cpu, Density, Paused];
 }
 
 /// <summary>Command line of the benchmark. Every loop it drives is bounded by these counts and times.</summary>
@@ -79,7 +81,7 @@ public sealed record BenchmarkOptions
           --level-budget SECONDS    no new operation starts after a level ran this long (default 300)
           --server-pid PID          server process for memory figures (default: the process listening on
                                     the URL's port, else the one whose command line has Sandbox.Host.dll)
-          --only a,b                subset of: lifecycle (create/exec/kill), http, checkpoint, api (v1), memory, cpu, density, paused
+          --only a,b                subset of: lifecycle (create/exec/kill), execs (steady execs/s), http, checkpoint, api (v1), memory, cpu, density, paused
           --out PATH                JSON results (default benchmark-results.json)
         """;
 

@@ -49,6 +49,7 @@ async Task RunGroupAsync(string group, Func<Task> run)
 // first: costs measured one at a time on a node nothing else has loaded yet
 await RunGroupAsync(MeasurementGroups.Cpu, async () => cpu = await CpuScenario.RunAsync(context));
 await RunGroupAsync(MeasurementGroups.Lifecycle, async () => measurements.AddRange(await LifecycleScenario.RunAsync(context)));
+await RunGroupAsync(MeasurementGroups.Execs, async () => measurements.AddRange(await ExecThroughputScenario.RunAsync(context)));
 await RunGroupAsync(MeasurementGroups.HttpExecute, async () => measurements.AddRange(await HttpExecuteScenario.RunAsync(context)));
 await RunGroupAsync(MeasurementGroups.Checkpoint, async () => measurements.AddRange(await CheckpointScenario.RunAsync(context)));
 await RunGroupAsync(MeasurementGroups.Api, async () => measurements.AddRange(await ApiScenario.RunAsync(context)));

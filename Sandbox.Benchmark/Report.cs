@@ -30,7 +30,7 @@ public sealed record BenchmarkReport
     /// <summary>Ids of sandboxes the benchmark could not remove after a failure.</summary>
     public required string[] PossiblyLeftBehind { get; init; }
 
-    private static readonly string[] MeasurementOrder = ["create", "exec", "kill", "http_execute", "checkpoint", "restore"];
+    private static readonly string[] MeasurementOrder = ["create", "exec", "kill", ExecThroughputScenario.Measurement, "http_execute", "checkpoint", "restore"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
