@@ -26,15 +26,20 @@ public class ForkImageSpec(RunnerSandboxes sandboxes) : IClassFixture<RunnerSand
         return Directory.Exists(dir) ? Directory.GetDirectories(dir) : [];
     }
 
+    /// <summary>A running source that wrote a file and deleted one of the image's, and its fork image.</summary>
+    private async Task<(DirectoryObjectStore Store, ForkOperation Forks, SandboxContainer Source, StoredCheckpoint Image)> ImageOfASourceAsync(TimeSpan keptFor)
+    {
+        var store = new DirectoryObjectStore(StoreDir);
+        var forks = new ForkOperation(sandboxes.Runsc, store, RunnerSandboxes.StartTimeout, new LocalForkImages(keptFor));
+        var source = await sandboxes.StartAsync();
+        await Run(source.Runner, Before);
+        return (store, forks, source, await forks.TakeImageAsync(source, "fork-source", DateTimeOffset.UtcNow));
+    }
+
     [Fact]
     public async Task A_fork_on_the_sources_host_starts_from_the_image_kept_there_with_the_files_of_that_moment_even_without_the_store()
     {
-        var store = new DirectoryObjectStore(StoreDir);
-        var forks = new ForkOperation(sandboxes.Runsc, store, RunnerSandboxes.StartTimeout, new LocalForkImages(TimeSpan.FromMinutes(5)));
-        var source = await sandboxes.StartAsync();
-        await Run(source.Runner, Before);
-
-        var image = await forks.TakeImageAsync(source, "fork-source", DateTimeOffset.UtcNow);
+        var (store, forks, source, image) = await ImageOfASourceAsync(TimeSpan.FromMinutes(5));
         // the source goes on, and what it does after the image is not the fork's
         Assert.Equal("", await Run(source.Runner, "echo after > /root/kept; touch /root/later"));
         Assert.Single(KeptImages(source));
@@ -52,11 +57,7 @@ public class ForkImageSpec(RunnerSandboxes sandboxes) : IClassFixture<RunnerSand
     [Fact]
     public async Task After_its_keep_time_a_fork_image_comes_from_the_store_and_a_missing_one_is_a_clear_failure()
     {
-        var store = new DirectoryObjectStore(StoreDir);
-        var forks = new ForkOperation(sandboxes.Runsc, store, RunnerSandboxes.StartTimeout, new LocalForkImages(TimeSpan.FromMilliseconds(200)));
-        var source = await sandboxes.StartAsync();
-        await Run(source.Runner, Before);
-        var image = await forks.TakeImageAsync(source, "fork-source", DateTimeOffset.UtcNow);
+        var (store, forks, source, image) = await ImageOfASourceAsync(TimeSpan.FromMilliseconds(200));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (KeptImages(source).Length > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.Empty(KeptImages(source));
