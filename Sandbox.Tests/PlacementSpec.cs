@@ -65,6 +65,47 @@ public class PlacementSpec
         }
     }
 
+    /// <summary>A sandbox id whose shard is <paramref name="shard"/>.</summary>
+    private static string IdInShard(string shard)
+    {
+        for (var i = 0; i < 100_000; i++)
+        {
+            var id = SandboxIdentity.NewSandboxId();
+            if (PlacementView.ShardOf(id) == shard) return id;
+        }
+        throw new InvalidOperationException($"no id in shard {shard}");
+    }
+
+    [Fact]
+    public void A_fork_goes_to_its_sources_host_while_that_has_a_free_slot_even_when_another_has_more_room()
+    {
+        var board = new PlacementBoard();
+        board.Update(new PlacementView([Host("source-host", 8, 10, shards: ["1", "2"]), Host("empty", 0, 10, shards: ["3"])], DateTime.UtcNow));
+        var source = IdInShard("2");
+
+        var forks = Enumerable.Range(0, 3).Select(_ => Assert.IsType<PlacementDecision.Placed>(board.Place(NoneExcluded, new ClusterLimits(), near: source))).ToList();
+
+        // two free slots on the source's host, then the host with the most room
+        Assert.Equal(["source-host", "source-host", "empty"], forks.Select(f => f.Node));
+        Assert.Contains(PlacementView.ShardOf(forks[0].SandboxId), new[] { "1", "2" });
+        Assert.Equal("3", PlacementView.ShardOf(forks[2].SandboxId));
+        // without a source, the most room wins as always
+        Assert.Equal("empty", Assert.IsType<PlacementDecision.Placed>(board.Place(NoneExcluded, new ClusterLimits())).Node);
+    }
+
+    [Fact]
+    public void A_fork_whose_source_host_refused_it_or_is_busy_starting_goes_where_there_is_most_room()
+    {
+        var source = IdInShard("1");
+        var board = new PlacementBoard();
+        board.Update(new PlacementView([Host("source-host", 1, 10, shards: ["1"]), Host("other", 5, 10, shards: ["3"])], DateTime.UtcNow));
+        Assert.Equal("other", Assert.IsType<PlacementDecision.Placed>(board.Place(new HashSet<string> { "source-host" }, new ClusterLimits(), near: source)).Node);
+
+        var busy = new PlacementBoard();
+        busy.Update(new PlacementView([Host("source-host", 1, 10, starting: 8, shards: ["1"]), Host("other", 5, 10, shards: ["3"])], DateTime.UtcNow));
+        Assert.Equal("other", Assert.IsType<PlacementDecision.Placed>(busy.Place(NoneExcluded, new ClusterLimits(), near: source)).Node);
+    }
+
     [Fact]
     public void A_host_without_shards_gets_an_id_in_a_shard_nobody_holds()
     {

@@ -48,9 +48,11 @@ public sealed class PlacementBoard : IExtension
     /// Picks the host with the most free slots (not draining, not in <paramref name="excludedNodes"/>,
     /// not at its concurrent-create limit; a full host counts the sandboxes it could pause to make
     /// room, after every host with a free slot) and an id whose shard lives there. With no view yet, any id:
-    /// the host it lands on still checks its own capacity.
+    /// the host it lands on still checks its own capacity. With <paramref name="near"/> (a fork's
+    /// source), that sandbox's host goes first while it has a free slot and can start one: the fork's
+    /// image is already on its disk, so the fork starts without reading the checkpoint store.
     /// </summary>
-    public PlacementDecision Place(IReadOnlySet<string> excludedNodes, ClusterLimits limits)
+    public PlacementDecision Place(IReadOnlySet<string> excludedNodes, ClusterLimits limits, string? near = null)
     {
         lock (_gate)
         {
@@ -85,11 +87,14 @@ public sealed class PlacementBoard : IExtension
                     (draining > 0 ? $", {draining} draining" : "") + "). Try again when some have ended, or add hosts.", Busy: false) { ViewTakenAt = _view.TakenAtUtc };
             }
 
-            var best = ready
-                .OrderByDescending(h => h.MaxSandboxes - h.Sandboxes - Placed(h))
-                .ThenBy(h => h.Sandboxes + Placed(h))
-                .ThenBy(_ => Random.Shared.Next())
-                .First();
+            var home = near is null ? null : ready.FirstOrDefault(h => h.Shards.Contains(PlacementView.ShardOf(near)));
+            var best = home is not null && home.MaxSandboxes - home.Sandboxes - Placed(home) > 0
+                ? home
+                : ready
+                    .OrderByDescending(h => h.MaxSandboxes - h.Sandboxes - Placed(h))
+                    .ThenBy(h => h.Sandboxes + Placed(h))
+                    .ThenBy(_ => Random.Shared.Next())
+                    .First();
             Count(best.Node);
             return new PlacementDecision.Placed(IdFor(best, _view), best.Node);
         }

@@ -157,7 +157,7 @@ public sealed class SessionActor : ReceiveActor, IWithStash, IWithTimers
             Follow(new PlacementStep.Refuse(ShuttingDownMessage, Busy: false));   // no room here: another gateway has
             return;
         }
-        var decision = PlacementBoard.Get(Context.System).Place(_placement!.RefusedBy, _options.ClusterLimits);
+        var decision = PlacementBoard.Get(Context.System).Place(_placement!.RefusedBy, _options.ClusterLimits, near: _createSettings?.Fork?.SourceId);
         Follow(_placement.OnBoard(decision, DateTime.UtcNow));
     }
 
