@@ -295,7 +295,9 @@ public class HostAdmissionSpec() : TestKit(Akka.Configuration.ConfigurationFacto
     }
 }
 
-/// <summary>A second sandbox host (both roles) that joins <paramref name="seed"/>'s cluster; its own journal and directories.</summary>
+/// <summary>A second sandbox host (both roles) that joins <paramref name="seed"/>'s cluster; its own journal and
+/// directories, and the seed's checkpoint store (a cluster shares one, as a bucket), so a sandbox's
+/// image taken on one host can start on the other.</summary>
 public sealed class JoiningHostFixture(ServerFixture seed, int maxSandboxes) : ServerFixture
 {
     protected override SandboxHostSettings Customize(SandboxHostSettings s) =>
@@ -303,6 +305,7 @@ public sealed class JoiningHostFixture(ServerFixture seed, int maxSandboxes) : S
         {
             SeedNodes = [seed.ClusterAddress],
             Sandboxes = s.Sandboxes with { MaxSandboxes = maxSandboxes },
+            CheckpointMountPath = seed.Settings.CheckpointMountPath,
         };
 }
 
@@ -389,6 +392,39 @@ public class ClusterPlacementSpec(TwoSmallHostsFixture cluster) : IClassFixture<
         finally
         {
             foreach (var c in clients) await CheckpointSpec.KillAndDispose(c);
+        }
+        await ExecuteEndpointSpec.Eventually(() => Assert.Equal(0, cluster.Board.Current.Hosts.Sum(h => h.Sandboxes)), TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task A_fork_lands_on_its_sources_host_while_that_has_room_and_on_the_other_host_once_it_is_full()
+    {
+        using var v1 = new Api.V1Http(cluster.First);
+        var (id, token, view) = await v1.CreateAsync(new { idle_timeout = 120 });
+        var made = new List<(string Id, string Token)> { (id, token) };
+        try
+        {
+            var home = view.GetProperty("node").GetString();
+            var nodes = new List<string?>();
+            for (var i = 0; i < 2; i++)
+            {
+                var fork = await v1.PostAsync($"/v1/sandboxes/{id}/fork", new { count = 1 }, token);
+                Assert.True(fork.Status == HttpStatusCode.Created, $"fork {i}: {fork.Status} {fork.Json}");
+                var f = fork.Json.GetProperty("sandboxes")[0];
+                var forkId = f.GetProperty("sandbox_id").GetString()!;
+                var forkToken = f.GetProperty("sandbox_token").GetString()!;
+                made.Add((forkId, forkToken));
+                nodes.Add((await v1.GetAsync($"/v1/sandboxes/{forkId}", forkToken)).Json.GetProperty("node").GetString());
+            }
+            // the source's host has two slots: the source and the first fork (from the image on its
+            // disk); the second goes to the other host, which starts it from the shared store
+            Assert.Equal(home, nodes[0]);
+            Assert.NotNull(nodes[1]);
+            Assert.NotEqual(home, nodes[1]);
+        }
+        finally
+        {
+            foreach (var (sandbox, t) in made) await v1.DeleteAsync($"/v1/sandboxes/{sandbox}", t);
         }
         await ExecuteEndpointSpec.Eventually(() => Assert.Equal(0, cluster.Board.Current.Hosts.Sum(h => h.Sandboxes)), TimeSpan.FromSeconds(15));
     }
