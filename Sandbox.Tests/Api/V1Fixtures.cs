@@ -22,6 +22,9 @@ public sealed class QuotaV1Fixture : KeyedV1Fixture
         s = base.Customize(s);
         return s with { Gateway = s.Gateway with { KeyQuotas = new KeyQuotas(MaxSandboxes: 1, CreatesPerMinute: 3) } };
     }
+
+    // a create under a quota is counted through a host agent, which the node has once it is Up
+    protected override bool WaitsUntilReady => true;
 }
 
 /// <summary>A node whose sandboxes have a small disk (for the 413 naming the disk limit).</summary>

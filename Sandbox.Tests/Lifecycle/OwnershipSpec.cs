@@ -16,6 +16,10 @@ public sealed class QuotaServerFixture : ServerFixture
 
     protected override SandboxHostSettings Customize(SandboxHostSettings s) =>
         s with { Gateway = s.Gateway with { ApiKeys = new ApiKeys([KeyA, KeyB]), KeyQuotas = new KeyQuotas(MaxSandboxes: 2) } };
+
+    // a create under a quota counts the key's sandboxes through a host agent first: before the node is
+    // Up it is refused ("the quota could not be checked … try again"), as a fresh node's first test saw
+    protected override bool WaitsUntilReady => true;
 }
 
 /// <summary>Issue 18 item 4: keys see only their own sandboxes (on the reference routes too) and hold at most their quota.</summary>

@@ -36,6 +36,11 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual SandboxHostSettings Customize(SandboxHostSettings s) => s;
 
+    /// <summary>Whether the fixture waits for <c>/healthz/ready</c> (its node Up in its cluster with a sandbox
+    /// host) rather than only for <c>/healthz/live</c>: for specs whose first call needs a host agent
+    /// (a key quota is counted in the catalog through one), which a node only has once it is Up.</summary>
+    protected virtual bool WaitsUntilReady => false;
+
     /// <summary>Variables of this node's environment beyond the fixture's own (null: the fixture's or unset).</summary>
     protected virtual string? ExtraEnvironment(string name) => null;
 
@@ -76,14 +81,15 @@ public class ServerFixture : IAsyncLifetime
     private async Task WaitUntilServing()
     {
         using var http = new HttpClient { BaseAddress = HttpBase };
+        var probe = WaitsUntilReady ? "/healthz/ready" : "/healthz/live";
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            try { if ((await http.GetAsync("/healthz/live")).IsSuccessStatusCode) return; }
+            try { if ((await http.GetAsync(probe)).IsSuccessStatusCode) return; }
             catch (HttpRequestException) { }
             await Task.Delay(100);
         }
-        throw new TimeoutException("server did not start");
+        throw new TimeoutException($"server did not answer {probe} within 30 s");
     }
 
     /// <summary>Containers, overlay mounts and bundle directories this server has left (should be none).</summary>
