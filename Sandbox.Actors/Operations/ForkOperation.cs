@@ -38,8 +38,7 @@ public sealed class ForkOperation(RunscCli runsc, IObjectStore store, TimeSpan s
             if (!r.Ok) throw new RunscException($"runsc checkpoint failed: {r.Reason}");
             Directory.CreateDirectory(taken);
             Directory.Move(image, Path.Combine(taken, "image"));
-            await TarArchive.CreateAsync(source.Bundle.Dir, ["upper"], toleratesChanges: false,
-                async s => { await TarArchive.ExtractAsync(taken, s, CancellationToken.None); return true; }, CancellationToken.None);
+            await TarArchive.CopyAsync(source.Bundle.Dir, ["upper"], taken);
             // the copy is the fork's: the source goes on while it is archived
             thawing = ThawAsync(source, frozen);
             frozen = false;

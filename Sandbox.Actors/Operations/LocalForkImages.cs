@@ -51,10 +51,8 @@ public sealed class LocalForkImages(TimeSpan keepFor)
         {
             // runsc only reads an image: one set of files serves every fork of it
             LinkTree(Path.Combine(dir, "image"), bundle.ImageDir);
-            // the layer is the fork's own to write: copied with the archive's own tool, so whiteouts
-            // and opaque directories arrive as they would from the store
-            await TarArchive.CreateAsync(dir, ["upper"], toleratesChanges: false,
-                async s => { await TarArchive.ExtractAsync(bundle.Dir, s, CancellationToken.None); return true; }, CancellationToken.None);
+            // the layer is the fork's own to write: a copy, as the store's archive would bring it
+            await TarArchive.CopyAsync(dir, ["upper"], bundle.Dir);
             return true;
         }
         catch (Exception)

@@ -59,6 +59,7 @@ public sealed class PlacementBoard : IExtension
             var hosts = _view.Hosts;
             int Placed(HostLoad h) => _placedSinceView.GetValueOrDefault(h.Node);
             int Launching(HostLoad h) => _startingSinceView.GetValueOrDefault(h.Node);
+            int Free(HostLoad h) => h.MaxSandboxes - h.Sandboxes - Placed(h);
             var total = hosts.Sum(h => h.Sandboxes) + _placedSinceView.Values.Sum();
             if (limits.MaxSandboxes > 0 && total >= limits.MaxSandboxes)
                 return new PlacementDecision.Refused($"The cluster is at its limit of {limits.MaxSandboxes} sandboxes; try again when some have ended.", Busy: false);
@@ -88,10 +89,10 @@ public sealed class PlacementBoard : IExtension
             }
 
             var home = near is null ? null : ready.FirstOrDefault(h => h.Shards.Contains(PlacementView.ShardOf(near)));
-            var best = home is not null && home.MaxSandboxes - home.Sandboxes - Placed(home) > 0
+            var best = home is not null && Free(home) > 0
                 ? home
                 : ready
-                    .OrderByDescending(h => h.MaxSandboxes - h.Sandboxes - Placed(h))
+                    .OrderByDescending(Free)
                     .ThenBy(h => h.Sandboxes + Placed(h))
                     .ThenBy(_ => Random.Shared.Next())
                     .First();

@@ -36,6 +36,12 @@ public static class TarArchive
         return result;
     }
 
+    /// <summary>Copies <paramref name="entries"/> of <paramref name="fromDir"/> into <paramref name="toDir"/> through
+    /// a tar of them, so that whiteouts, opaque directories and owners arrive as an archive would bring them.</summary>
+    public static Task CopyAsync(string fromDir, IEnumerable<string> entries, string toDir) =>
+        CreateAsync(fromDir, entries, toleratesChanges: false,
+            async s => { await ExtractAsync(toDir, s, CancellationToken.None); return true; }, CancellationToken.None);
+
     /// <summary>Unpacks a tar from <paramref name="source"/> into <paramref name="dir"/>.</summary>
     public static async Task ExtractAsync(string dir, Stream source, CancellationToken ct)
     {
