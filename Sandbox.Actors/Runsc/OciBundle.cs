@@ -1,7 +1,7 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sandbox.Actors.Runner;
 
 namespace Sandbox.Actors.Runsc;
 
@@ -42,13 +42,8 @@ public sealed class OciBundle
     /// <summary>The program run as PID 1 instead of the resident runner (tests of a hostile runner only).</summary>
     internal string? RunnerOverride { get; init; }
 
-    private static readonly Lazy<string> RunnerSource = new(() =>
-    {
-        using var s = typeof(OciBundle).Assembly.GetManifestResourceStream("sandbox_runner.py")
-                      ?? throw new InvalidOperationException("the resident runner is not embedded in Sandbox.Actors");
-        using var r = new StreamReader(s);
-        return r.ReadToEnd();
-    });
+    /// <summary>Whether PID 1 reads <see cref="RunnerProgram.Preamble"/> from stdin first (the resident runner does).</summary>
+    public bool ReadsRunnerPreamble => RunnerOverride is null;
 
     public string ImageDir => Path.Combine(Dir, "image");
 
@@ -109,8 +104,8 @@ public sealed class OciBundle
         ["process"] = new JsonObject
         {
             ["user"] = new JsonObject { ["uid"] = 0, ["gid"] = 0 },
-            // The resident runner is passed inline: nothing of the host is mounted into the sandbox.
-            ["args"] = new JsonArray("python3", "-c", RunnerOverride ?? RunnerSource.Value),
+            // The resident runner comes through stdin (RunnerProgram): nothing of the host is mounted into the sandbox.
+            ["args"] = new JsonArray("python3", "-c", RunnerOverride ?? RunnerProgram.Bootstrap),
             // Only the runner holds these: CAP_SYS_ADMIN to cover its own /proc/1/fd (the host's pipes)
             // and to set a fork's hostname, CAP_SETPCAP to empty every child's bounding set. Each child
             // drops all capabilities before user code runs (SECURITY.md, "The runner's channel").

@@ -106,6 +106,9 @@ public sealed class SandboxContainer
             }
             else
             {
+                // the runner reads its program before it says anything, and nothing is sent to it before
+                // that, so this write has the pipe to itself
+                if (bundle.ReadsRunnerPreamble) await WritePreambleAsync(run.StandardInput.BaseStream, cts.Token).WaitAsync(cts.Token);
                 await container.Runner.Ready.WaitAsync(cts.Token);
             }
             return container;
@@ -122,6 +125,18 @@ public sealed class SandboxContainer
                 _ => string.IsNullOrEmpty(reason) ? e.Message : $"{e.Message}: {reason}",
             });
         }
+    }
+
+    /// <summary>A runsc that failed early closes the pipe: the write then fails, and the wait for the
+    /// runner's ready frame says why (runsc's stderr).</summary>
+    private static async Task WritePreambleAsync(Stream toRunner, CancellationToken ct)
+    {
+        try
+        {
+            await toRunner.WriteAsync(RunnerProgram.Preamble, ct);
+            await toRunner.FlushAsync(ct);
+        }
+        catch (IOException) { }
     }
 
     /// <summary>
