@@ -128,7 +128,8 @@ public sealed class SandboxContainer
     }
 
     /// <summary>A runsc that failed early closes the pipe: the write then fails, and the wait for the
-    /// runner's ready frame says why (runsc's stderr).</summary>
+    /// runner's ready frame says why (runsc's stderr). A write still blocked when the start times out
+    /// ends once the container is destroyed; it must not leave a fault nobody observes.</summary>
     private static async Task WritePreambleAsync(Stream toRunner, CancellationToken ct)
     {
         try
@@ -136,7 +137,7 @@ public sealed class SandboxContainer
             await toRunner.WriteAsync(RunnerProgram.Preamble, ct);
             await toRunner.FlushAsync(ct);
         }
-        catch (IOException) { }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException) { }
     }
 
     /// <summary>
